@@ -1,0 +1,47 @@
+# Two commands do everything on a fresh Debian/Ubuntu machine: `make run` and `make test`.
+HOST ?= 127.0.0.1
+PORT ?= 5000
+LANGS ?= eng
+export HOST PORT
+export PIPENV_VENV_IN_PROJECT := 1
+export PIPENV_YES := 1
+export PIPENV_NOSPIN := 1
+
+PYTHON ?= python3
+PIPENV := $(PYTHON) -m pipenv
+OCR_PACKAGES := tesseract-ocr tesseract-ocr-osd $(addprefix tesseract-ocr-,$(subst _,-,$(filter-out eng osd,$(LANGS)))) tesseract-ocr-eng
+TEST_PACKAGES := chromium fonts-dejavu-core fonts-liberation
+
+.PHONY: run test system-deps test-system-deps pipenv bench-accuracy bench-speed lint
+
+run: system-deps .venv/.synced-run
+	$(PIPENV) run gunicorn --config gunicorn.conf.py 'app:create_app()'
+
+test: system-deps test-system-deps .venv/.synced-dev
+	$(PIPENV) run pytest
+
+bench-accuracy: system-deps test-system-deps .venv/.synced-dev
+	$(PIPENV) run python -m bench.accuracy
+
+bench-speed: system-deps test-system-deps .venv/.synced-dev
+	$(PIPENV) run python -m bench.speed
+
+lint: .venv/.synced-dev
+	$(PIPENV) run ruff check .
+
+system-deps:
+	@scripts/ensure-debian-packages $(OCR_PACKAGES) python3-pip
+
+test-system-deps:
+	@scripts/ensure-debian-packages $(TEST_PACKAGES)
+
+pipenv:
+	@$(PYTHON) -m pipenv --version >/dev/null 2>&1 || PIP_BREAK_SYSTEM_PACKAGES=1 $(PYTHON) -m pip install --user --quiet pipenv
+
+.venv/.synced-run: Pipfile.lock | pipenv
+	$(PIPENV) sync
+	touch $@
+
+.venv/.synced-dev: Pipfile.lock | pipenv
+	$(PIPENV) sync --dev
+	touch $@ .venv/.synced-run

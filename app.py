@@ -1,0 +1,284 @@
+"""Flask web layer: create_app, the pages, POST /ocr, error handling. No OCR logic here."""
+
+import atexit
+import base64
+import binascii
+import io
+import logging
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from flask import Blueprint, Flask, Request, current_app, g, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+import ocr
+from ocr import engine
+from ocr.errors import MalformedRequest, MissingImage, OcrError, TooLarge, UnsupportedImage
+from ocr.imaging import configure_pillow
+from ocr.options import ALLOWED_PSM, parse_options
+from ocr.preprocess import STEPS
+from ocr.slots import SlotPool
+
+log = logging.getLogger("ocr.server")
+bp = Blueprint("ocr", __name__)
+
+FORMATS = {"text": "text/plain", "json": "application/json", "html": "text/html"}
+LANGUAGE_NAMES = {
+    "eng": "English", "deu": "German", "fra": "French", "spa": "Spanish", "ita": "Italian",
+    "por": "Portuguese", "nld": "Dutch", "pol": "Polish", "rus": "Russian", "ukr": "Ukrainian",
+    "tur": "Turkish", "swe": "Swedish", "dan": "Danish", "nor": "Norwegian", "fin": "Finnish",
+    "ces": "Czech", "ell": "Greek", "ara": "Arabic", "heb": "Hebrew", "hin": "Hindi",
+    "jpn": "Japanese", "kor": "Korean", "chi_sim": "Chinese (Simplified)",
+    "chi_tra": "Chinese (Traditional)", "vie": "Vietnamese", "osd": "Orientation and script detection",
+}
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "media-src 'self' blob: mediastream:; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+class InMemoryRequest(Request):
+    """Keep uploaded files in memory (bounded by MAX_CONTENT_LENGTH): nothing touches the disk."""
+
+    def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
+        return io.BytesIO()
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: defaults, then OCR_* environment variables or the test config."""
+    app = Flask(__name__)
+    app.request_class = InMemoryRequest
+    app.config.from_mapping(
+        MAX_UPLOAD_MB=20,
+        MAX_PIXELS=40_000_000,
+        TIMEOUT_S=60,
+        CONCURRENCY=os.cpu_count() or 1,
+        QUEUE=None,  # defaults to twice CONCURRENCY
+        QUEUE_WAIT_S=10,
+        SLOT_DIR=None,
+    )
+    if test_config is None:
+        app.config.from_prefixed_env("OCR")
+    else:
+        app.config.from_mapping(test_config)
+    app.config["MAX_CONTENT_LENGTH"] = int(float(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024)
+    configure_pillow(int(app.config["MAX_PIXELS"]))
+    app.extensions["ocr_slots"] = _slot_pool(app.config)
+
+    app.register_blueprint(bp)
+    app.register_error_handler(OcrError, _handle_ocr_error)
+    app.register_error_handler(HTTPException, _handle_http_error)
+    app.register_error_handler(Exception, _handle_unexpected)
+    app.before_request(_start_clock)
+    app.after_request(_finish_response)
+    return app
+
+
+def _slot_pool(config) -> SlotPool:
+    directory = config["SLOT_DIR"]
+    if not directory:
+        directory = tempfile.mkdtemp(prefix="ocr-slots-")
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    size = int(config["CONCURRENCY"])
+    queue = int(config["QUEUE"]) if config["QUEUE"] is not None else 2 * size
+    return SlotPool(Path(directory), size=size, queue=queue, wait_s=float(config["QUEUE_WAIT_S"]))
+
+
+# --- views --------------------------------------------------------------------
+
+
+@bp.get("/")
+def index():
+    """Upload page."""
+    return render_template("index.html", languages=engine.installed_languages())
+
+
+@bp.get("/camera")
+def camera():
+    """Webcam capture page."""
+    return render_template("camera.html", languages=engine.installed_languages())
+
+
+@bp.post("/ocr")
+def recognize():
+    """Read the text of one posted image."""
+    fields, data = _read_request()
+    options = parse_options(fields, languages=engine.installed_languages(), step_names=STEPS)
+    with current_app.extensions["ocr_slots"].hold():
+        result = ocr.recognize(
+            data,
+            options,
+            max_pixels=int(current_app.config["MAX_PIXELS"]),
+            timeout_s=float(current_app.config["TIMEOUT_S"]),
+        )
+    g.log_details = f"pixels={result.width * result.height} steps={','.join(result.preprocess) or '-'}"
+    answer = _response_format(fields)
+    if answer == "json":
+        return jsonify(result.to_dict())
+    if answer == "html":
+        return render_template("result.html", result=result)
+    return result.text + "\n", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+@bp.get("/health")
+def health():
+    """Liveness, Tesseract version and languages."""
+    return {"status": "ok", "tesseract": engine.tesseract_version(), "languages": _all_languages()}
+
+
+@bp.get("/languages")
+def languages():
+    """Installed Tesseract languages with human names."""
+    return {"languages": [{"code": code, "name": LANGUAGE_NAMES.get(code, code)} for code in _all_languages()]}
+
+
+def _all_languages() -> list[str]:
+    return [*engine.installed_languages(), *(["osd"] if engine.has_osd() else [])]
+
+
+# --- reading the request ------------------------------------------------------
+
+
+def _read_request() -> tuple[dict[str, str], bytes]:
+    """Options and image bytes from a multipart form, a raw image/* body or a JSON body."""
+    mimetype = request.mimetype
+    if mimetype == "application/json":
+        return _read_json()
+    fields = request.values.to_dict()
+    if mimetype == "multipart/form-data":
+        upload = request.files.get("image")
+        if upload is None:
+            named = ", ".join(f"'{name}'" for name in request.files) or "none"
+            raise MissingImage(
+                f"no file in the form field 'image' (file fields sent: {named}); "
+                "send it as: curl -F image=@photo.jpg"
+            )
+        return fields, upload.read()
+    if mimetype.startswith("image/") or mimetype == "application/octet-stream":
+        return request.args.to_dict(), request.get_data(cache=False)
+    raise MissingImage(
+        "no image in the request: send multipart field 'image' (curl -F image=@photo.jpg), "
+        "a raw body with Content-Type image/png or image/jpeg, or JSON {\"image\": \"<base64>\"}"
+    )
+
+
+def _read_json() -> tuple[dict[str, str], bytes]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise MalformedRequest('the body is not a JSON object; send {"image": "<base64 or data: URL>"}')
+    fields = request.args.to_dict()
+    fields.update({k: str(v) for k, v in body.items() if k != "image" and isinstance(v, (str, int))})
+    image = body.get("image")
+    if not isinstance(image, str) or not image.strip():
+        raise MissingImage('the JSON has no "image" string; send {"image": "<base64 or data: URL>"}')
+    return fields, _decode_base64(image)
+
+
+def _decode_base64(value: str) -> bytes:
+    value = value.strip()
+    if value.startswith("data:"):
+        header, _, value = value.partition(",")
+        if not header.endswith(";base64"):
+            raise MalformedRequest("the data: URL is not base64; use data:image/png;base64,...")
+        media_type = header[5:].split(";")[0]
+        if media_type and not media_type.startswith("image/"):
+            raise UnsupportedImage(f"the data: URL holds {media_type}, not an image")
+    value = "".join(value.split())
+    padded = value + "=" * (-len(value) % 4)
+    try:
+        data = base64.b64decode(padded, validate=True)
+    except (binascii.Error, ValueError):
+        try:
+            data = base64.urlsafe_b64decode(padded)
+        except (binascii.Error, ValueError):
+            raise MalformedRequest("the image is not valid base64; encode the file bytes with base64") from None
+    if len(data) > current_app.config["MAX_CONTENT_LENGTH"]:
+        raise TooLarge(_upload_limit_message())
+    return data
+
+
+def _response_format(fields: dict[str, str] | None = None) -> str:
+    """`format` field if valid, else the Accept header; */* or none gives text."""
+    requested = (fields or request.values).get("format", "").strip().lower()
+    if requested in FORMATS:
+        return requested
+    best = request.accept_mimetypes.best_match(list(FORMATS.values()), default="text/plain")
+    return next(name for name, mimetype in FORMATS.items() if mimetype == best)
+
+
+def _upload_limit_message() -> str:
+    return f"the upload is over the {current_app.config['MAX_UPLOAD_MB']} MB limit; send a smaller or more compressed image"
+
+
+# --- errors and response hooks ------------------------------------------------
+
+
+def _error_response(status: int, code: str, message: str, headers: dict | None = None):
+    g.log_details = f"error={code}"
+    answer = _safe_format()
+    if answer == "json":
+        response = jsonify({"error": {"code": code, "message": message}})
+    elif answer == "html":
+        response = current_app.response_class(render_template("error.html", status=status, message=message))
+    else:
+        response = current_app.response_class(message + "\n", mimetype="text/plain")
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
+
+
+def _safe_format() -> str:
+    """The negotiated format, falling back to text if the request itself cannot be parsed."""
+    try:
+        return _response_format(request.args.to_dict() if request.mimetype == "multipart/form-data" else None)
+    except Exception:
+        return "text"
+
+
+def _handle_ocr_error(error: OcrError):
+    if error.status_code in (503, 504):
+        log.warning("%s: %s", error.code, error.message)
+    elif error.status_code >= 500:
+        log.error("%s: %s", error.code, error.message, exc_info=error)
+    else:
+        log.info("%s: %s", error.code, error.message)
+    return _error_response(error.status_code, error.code, error.message, error.headers)
+
+
+def _handle_http_error(error: HTTPException):
+    if error.code == 413:
+        return _error_response(413, "too_large", _upload_limit_message())
+    code = (error.name or "error").lower().replace(" ", "_")
+    message = {
+        404: "no such page; the API is POST /ocr, the pages are / and /camera",
+        405: f"{request.method} is not allowed here; POST images to /ocr",
+    }.get(error.code, error.description or error.name)
+    allowed = getattr(error, "valid_methods", None)
+    return _error_response(error.code or 500, code, message, {"Allow": ", ".join(allowed)} if allowed else None)
+
+
+def _handle_unexpected(error: Exception):
+    log.exception("unexpected error on %s %s", request.method, request.path)
+    return _error_response(500, "internal_error", "the server failed unexpectedly; the error was logged, try again")
+
+
+def _start_clock() -> None:
+    g.started = time.perf_counter()
+
+
+def _finish_response(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    elapsed_ms = round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000)
+    log.info(
+        "%s %s %s bytes=%s ms=%d %s",
+        request.method, request.path, response.status_code,
+        response.calculate_content_length() or 0, elapsed_ms, g.get("log_details", ""),
+    )
+    return response

@@ -1,0 +1,402 @@
+"""Seeded, reproducible generator of realistic degraded document captures with known text."""
+
+from __future__ import annotations
+
+import json
+import math
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+from bench import texts
+
+FONT_DIRS = (Path("/usr/share/fonts/truetype/liberation"), Path("/usr/share/fonts/truetype/dejavu"))
+# Liberation (Debian fonts-liberation) has Times/Arial/Courier metrics; DejaVu is the fallback.
+FONT_FILES = {
+    "serif": ("LiberationSerif-Regular.ttf", "DejaVuSerif.ttf"),
+    "sans": ("LiberationSans-Regular.ttf", "DejaVuSans.ttf"),
+    "sans-bold": ("LiberationSans-Bold.ttf", "DejaVuSans-Bold.ttf"),
+    "mono": ("LiberationMono-Regular.ttf", "DejaVuSansMono.ttf"),
+}
+WHITE = (250.0, 249.0, 245.0)
+BLACK = (22.0, 22.0, 26.0)
+EXIF_ORIENTATION = 0x0112
+
+
+@dataclass
+class Capture:
+    """One generated image, its ground-truth text and how to save it."""
+
+    image: Image.Image
+    text: str
+    format: str = "PNG"
+    options: dict = field(default_factory=dict)
+
+    @property
+    def suffix(self) -> str:
+        """File extension matching the save format."""
+        return {"PNG": "png", "JPEG": "jpg"}[self.format]
+
+
+# --- text layout -------------------------------------------------------------------------
+
+def font(face: str, size: int) -> ImageFont.FreeTypeFont:
+    """Load a TrueType face by role name, preferring Liberation over DejaVu."""
+    for name in FONT_FILES[face]:
+        for folder in FONT_DIRS:
+            if (folder / name).exists():
+                return ImageFont.truetype(str(folder / name), size)
+    raise FileNotFoundError(f"no font for {face!r}; install fonts-liberation or fonts-dejavu")
+
+
+def size_for_x_height(face: str, x_height: float) -> int:
+    """Pixel size at which the face's lowercase x is x_height pixels tall."""
+    left, top, right, bottom = font(face, 100).getbbox("x")
+    return max(6, round(100 * x_height / (bottom - top)))
+
+
+def wrap(paragraphs: list[str], fnt: ImageFont.FreeTypeFont, width: float) -> list[str]:
+    """Greedy word wrap to a pixel width; lines that already fit keep their inner spacing."""
+    lines = []
+    for para in paragraphs:
+        if fnt.getlength(para) <= width:
+            lines.append(para)
+            continue
+        line = ""
+        for word in para.split():
+            trial = f"{line} {word}".strip()
+            if line and fnt.getlength(trial) > width:
+                lines.append(line)
+                line = word
+            else:
+                line = trial
+        lines.append(line)
+    return lines
+
+
+def render(paragraphs: list[str], face: str, size: int, width: int, height: int | None = None,
+           margin: int = 0, spacing: float = 1.35) -> tuple[np.ndarray, str]:
+    """Lay text out as an ink-coverage mask in [0, 1]; return it and the text actually drawn."""
+    fnt = font(face, size)
+    lines = wrap(paragraphs, fnt, width - 2 * margin)
+    step = round(size * spacing)
+    if height is None:
+        height = 2 * margin + step * len(lines)
+    lines = lines[: max(0, (height - 2 * margin) // step)]  # a fixed page holds what fits
+    img = Image.new("L", (width, height), 0)
+    draw = ImageDraw.Draw(img)
+    for k, line in enumerate(lines):
+        draw.text((margin, margin + k * step), line, font=fnt, fill=255)
+    return np.asarray(img, np.float32) / 255.0, "\n".join(line for line in lines if line.strip())
+
+
+def document(rng: np.random.Generator, kinds: tuple[str, ...]) -> list[str]:
+    """Paragraphs of one randomly chosen kind of content."""
+    kind = kinds[int(rng.integers(len(kinds)))]
+    if kind == "letter":
+        return texts.letter(rng)
+    if kind == "prose":
+        return texts.paragraphs(rng, "prose", int(rng.integers(2, 5)))
+    if kind == "board":
+        return texts.board(rng)
+    return texts.screen(rng)
+
+
+def pick(rng: np.random.Generator, options: tuple):
+    """One of options, chosen by rng."""
+    return options[int(rng.integers(len(options)))]
+
+
+# --- pixel helpers -----------------------------------------------------------------------
+
+def compose(mask: np.ndarray, paper, ink) -> np.ndarray:
+    """Blend ink over paper by coverage; paper and ink are RGB triples or HxWx3 arrays."""
+    m = mask[..., None]
+    return np.asarray(paper, np.float32) * (1.0 - m) + np.asarray(ink, np.float32) * m
+
+
+def smooth_field(rng: np.random.Generator, shape: tuple[int, int], cells: tuple[int, int]) -> np.ndarray:
+    """Smooth random field in [0, 1] with about cells=(rows, cols) blobs over the image."""
+    small = rng.random((cells[0] + 1, cells[1] + 1)).astype(np.float32)
+    big = np.asarray(Image.fromarray(small, "F").resize((shape[1], shape[0]), Image.Resampling.BICUBIC))
+    return (big - big.min()) / max(1e-6, float(big.max() - big.min()))
+
+
+def ramp(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+    """Linear ramp from 0 to 1 across the image in a random direction."""
+    h, w = shape
+    angle = rng.uniform(0, 2 * math.pi)
+    y = np.linspace(-0.5, 0.5, h, dtype=np.float32)[:, None]
+    x = np.linspace(-0.5, 0.5, w, dtype=np.float32)[None, :]
+    t = x * math.cos(angle) + y * math.sin(angle)
+    return (t - t.min()) / (t.max() - t.min())
+
+
+def vignette(shape: tuple[int, int], strength: float) -> np.ndarray:
+    """Radial lens falloff: 1 at the centre, 1 - strength in the corners."""
+    h, w = shape
+    y = np.linspace(-1, 1, h, dtype=np.float32)[:, None]
+    x = np.linspace(-1, 1, w, dtype=np.float32)[None, :]
+    return 1.0 - strength * (x * x + y * y) / 2.0
+
+
+def noise(rng: np.random.Generator, arr: np.ndarray, sigma: float, chroma: float = 0.0) -> np.ndarray:
+    """Add Gaussian sensor noise: shared luminance noise plus optional per-channel colour noise."""
+    h, w = arr.shape[:2]
+    out = arr + sigma * rng.standard_normal((h, w, 1), dtype=np.float32)
+    if chroma:
+        out += chroma * rng.standard_normal((h, w, 3), dtype=np.float32)
+    return out
+
+
+def to_image(arr: np.ndarray) -> Image.Image:
+    """Clip a float array to 8 bits and wrap it as an RGB or L image."""
+    return Image.fromarray(np.clip(arr, 0, 255).round().astype(np.uint8))
+
+
+def blur(img: Image.Image, radius: float) -> Image.Image:
+    """Gaussian optical blur."""
+    return img.filter(ImageFilter.GaussianBlur(radius))
+
+
+def desk(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+    """Background surface around a photographed page: a tinted, grained table top."""
+    base = np.array(pick(rng, ((118, 84, 56), (88, 90, 96), (52, 48, 46), (160, 150, 135))), np.float32)
+    grain = smooth_field(rng, shape, (40, 3)) * 0.25 + smooth_field(rng, shape, (4, 4)) * 0.2
+    return base * (0.8 + grain)[..., None]
+
+
+def perspective_coeffs(src: np.ndarray, dst: np.ndarray) -> tuple:
+    """Coefficients for Image.transform(PERSPECTIVE), which maps output points dst to input src."""
+    rows, rhs = [], []
+    for (x, y), (u, v) in zip(dst, src):
+        rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
+        rows.append([0, 0, 0, x, y, 1, -v * x, -v * y])
+        rhs += [u, v]
+    return tuple(np.linalg.solve(np.array(rows, float), np.array(rhs, float)))
+
+
+def page_corners(rng: np.random.Generator, page: tuple[int, int], scene: tuple[int, int],
+                 angle: float, keystone: float) -> np.ndarray:
+    """Where a page's corners land in the scene after keystone, rotation by angle degrees and a shift."""
+    w, h = page
+    pts = np.array([[-w / 2, -h / 2], [w / 2, -h / 2], [w / 2, h / 2], [-w / 2, h / 2]])
+    # The page edge farther from the camera looks shorter.
+    i, j = pick(rng, ((0, 1), (1, 2), (2, 3), (3, 0)))
+    mid = (pts[i] + pts[j]) / 2
+    pts[i], pts[j] = mid + (pts[i] - mid) * (1 - keystone), mid + (pts[j] - mid) * (1 - keystone)
+    a = math.radians(angle)
+    pts = pts @ np.array([[math.cos(a), math.sin(a)], [-math.sin(a), math.cos(a)]])
+    slack = (np.array(scene) - (pts.max(0) - pts.min(0))) / 2
+    if (slack < 0).any():
+        raise ValueError(f"page {page} at {angle:.1f} deg does not fit the {scene} frame")
+    shift = rng.uniform(-0.8, 0.8, 2) * slack
+    return pts - (pts.max(0) + pts.min(0)) / 2 + np.array(scene) / 2 + shift
+
+
+def place(page: np.ndarray, background: np.ndarray, corners: np.ndarray) -> np.ndarray:
+    """Warp a page image into the background so its corners land on the given points."""
+    h, w = page.shape[:2]
+    size = (background.shape[1], background.shape[0])
+    coeffs = perspective_coeffs(np.array([[0, 0], [w, 0], [w, h], [0, h]], float), corners)
+    warped = to_image(page).transform(size, Image.Transform.PERSPECTIVE, coeffs, Image.Resampling.BICUBIC)
+    cover = Image.new("L", (w, h), 255).transform(size, Image.Transform.PERSPECTIVE, coeffs,
+                                                  Image.Resampling.BILINEAR)
+    alpha = np.asarray(cover, np.float32)[..., None] / 255.0
+    return np.asarray(warped, np.float32) * alpha + background * (1 - alpha)
+
+
+# --- categories --------------------------------------------------------------------------
+
+def clean_scan(rng: np.random.Generator) -> Capture:
+    """Control: a 300 dpi flatbed scan of a letter-size page, black on white, 10-12 pt."""
+    size = round(rng.uniform(10, 12) * 300 / 72)
+    mask, text = render(document(rng, ("letter", "prose")), pick(rng, ("serif", "sans")), size,
+                        2550, 3300, margin=300)
+    arr = compose(mask, WHITE, BLACK).mean(axis=2, keepdims=True)
+    img = blur(to_image(noise(rng, arr, 2.0)[..., 0]), 0.6)
+    return Capture(img, text)
+
+
+def webcam(rng: np.random.Generator) -> Capture:
+    """A 640x480 webcam frame of a page held up to the camera: tilt, soft focus, noise, JPEG."""
+    size = int(rng.integers(17, 21))
+    mask, text = render(document(rng, ("letter", "prose", "board")), pick(rng, ("sans", "serif")),
+                        size, 540, 380, margin=22, spacing=1.3)
+    page = compose(mask, (225, 222, 212), (40, 38, 42))
+    scene = place(page, desk(rng, (480, 640)),
+                  page_corners(rng, (540, 380), (640, 480), rng.choice([-1, 1]) * rng.uniform(1, 3), 0.03))
+    scene *= vignette(scene.shape[:2], 0.25)[..., None] * np.array([1.0, 0.97, 0.9], np.float32)
+    img = blur(to_image(noise(rng, scene, 4.0, 2.0)), rng.uniform(0.9, 1.2))
+    return Capture(img, text, "JPEG", {"quality": 80})
+
+
+def phone_rotated(rng: np.random.Generator) -> Capture:
+    """A 12 MP phone photo stored sideways or upside down, upright only via its EXIF Orientation."""
+    orientation = int(pick(rng, (6, 8, 3)))
+    frame = (3000, 4000) if orientation in (6, 8) else (4000, 3000)
+    page_w = int(min(0.8 * frame[0], 0.85 * frame[1] * 8.5 / 11))
+    page_h = int(page_w * 11 / 8.5)
+    mask, text = render(document(rng, ("letter", "prose")), pick(rng, ("serif", "sans")),
+                        round(page_w * rng.uniform(10, 12) / (8.5 * 72)), page_w, page_h,
+                        margin=page_w // 9)
+    shape = (frame[1], frame[0])
+    page = compose(mask, (236, 234, 228), (30, 30, 34))
+    scene = place(page, desk(rng, shape), page_corners(rng, (page_w, page_h), frame, rng.uniform(-2, 2), 0.04))
+    scene *= (0.75 + 0.25 * ramp(rng, shape))[..., None]
+    upright = blur(to_image(noise(rng, scene, 5.0, 2.0)), 1.2)
+    # Viewers apply the tag to get back upright, so store the inverse turn.
+    stored = upright.transpose({6: Image.Transpose.ROTATE_90, 8: Image.Transpose.ROTATE_270,
+                                3: Image.Transpose.ROTATE_180}[orientation])
+    exif = Image.Exif()
+    exif[EXIF_ORIENTATION] = orientation
+    return Capture(stored, text, "JPEG", {"quality": 90, "exif": exif})
+
+
+def shadow(rng: np.random.Generator) -> Capture:
+    """A page photographed under a desk lamp: strong falloff and a soft shadow across the text."""
+    w, h = 1700, 2200
+    mask, text = render(document(rng, ("letter", "prose")), pick(rng, ("serif", "sans")),
+                        int(rng.integers(30, 36)), w, h, margin=190)
+    light = 0.45 + 0.55 * ramp(rng, (h, w))
+    # A soft-edged elliptical shadow, e.g. of the photographer's arm or phone.
+    y = np.linspace(0, 1, h, dtype=np.float32)[:, None]
+    x = np.linspace(0, 1, w, dtype=np.float32)[None, :]
+    cy, cx, ry, rx = rng.uniform(0.3, 0.7), rng.uniform(0.2, 0.8), rng.uniform(0.2, 0.35), rng.uniform(0.3, 0.5)
+    d = ((y - cy) / ry) ** 2 + ((x - cx) / rx) ** 2
+    light *= 1 - rng.uniform(0.45, 0.6) / (1 + np.exp((d - 1) * 6))
+    arr = compose(mask, WHITE, BLACK) * light[..., None]
+    img = blur(to_image(noise(rng, arr, 3.0, 1.0)), 0.8)
+    return Capture(img, text, "JPEG", {"quality": 90})
+
+
+def low_contrast(rng: np.random.Generator) -> Capture:
+    """A faded photocopy: gray text on gray paper with copier noise."""
+    w, h = 1700, 2200
+    mask, text = render(document(rng, ("letter", "prose")), pick(rng, ("serif", "sans")),
+                        int(rng.integers(28, 34)), w, h, margin=190)
+    paper = rng.uniform(150, 175)
+    ink = paper - rng.uniform(38, 50)
+    arr = compose(mask, (paper,) * 3, (ink,) * 3)
+    img = blur(to_image(noise(rng, arr, 7.0)), 0.9)
+    return Capture(img.convert("L"), text)
+
+
+def skew_keystone(rng: np.random.Generator) -> Capture:
+    """A page shot at an angle: 4-12 degrees of rotation and a mild perspective keystone."""
+    w, h = 1300, 1700
+    mask, text = render(document(rng, ("letter", "prose")), pick(rng, ("serif", "sans")),
+                        int(rng.integers(24, 28)), w, h, margin=120)
+    page = compose(mask, (240, 238, 232), (28, 28, 32))
+    angle = rng.choice([-1, 1]) * rng.uniform(4, 12)
+    scene = place(page, desk(rng, (2400, 1800)), page_corners(rng, (w, h), (1800, 2400), angle,
+                                                               rng.uniform(0.05, 0.12)))
+    img = blur(to_image(noise(rng, scene, 3.0, 1.5)), 0.8)
+    return Capture(img, text, "JPEG", {"quality": 88})
+
+
+def noise_jpeg(rng: np.random.Generator) -> Capture:
+    """A dim low-light photo: heavy sensor noise, then saved as a small, heavily compressed JPEG."""
+    w, h = 1400, 1000
+    mask, text = render(document(rng, ("letter", "prose", "board")), pick(rng, ("serif", "sans")),
+                        int(rng.integers(26, 32)), w, h, margin=90)
+    page = compose(mask, (rng.uniform(115, 140),) * 3, (30, 30, 34))
+    scene = place(page, desk(rng, (1200, 1600)) * 0.5, page_corners(rng, (w, h), (1600, 1200),
+                                                                    rng.uniform(-1, 1), 0.02))
+    img = to_image(noise(rng, scene, rng.uniform(16, 22), 8.0))
+    return Capture(img, text, "JPEG", {"quality": int(rng.integers(15, 31))})
+
+
+def dark_mode(rng: np.random.Generator) -> Capture:
+    """A photo of a dark-themed screen or slide: light text on dark, moire bands and blur."""
+    w, h = 1280, 800
+    mask, text = render(document(rng, ("screen", "board")), pick(rng, ("sans", "sans-bold")),
+                        int(rng.integers(24, 30)), w, h, margin=60, spacing=1.5)
+    bg, fg = rng.uniform(22, 40), rng.uniform(195, 230)
+    arr = compose(mask, (bg, bg, bg + 6), (fg, fg, fg - 8))
+    # Moire: the camera sensor grid beating against the screen's pixel grid.
+    period, theta = rng.uniform(5, 9), rng.uniform(0, math.pi)
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    phase = 2 * math.pi * (x * math.cos(theta) + y * math.sin(theta)) / period
+    arr *= 1 + 0.18 * np.stack([np.sin(phase + k * 2.1) for k in range(3)], axis=2)
+    img = blur(to_image(noise(rng, arr, 4.0, 2.0)), rng.uniform(0.9, 1.3))
+    return Capture(img, text, "JPEG", {"quality": 85})
+
+
+def small_print(rng: np.random.Generator) -> Capture:
+    """Fine print scanned at low resolution: x-height of only 5-8 pixels."""
+    face = pick(rng, ("serif", "sans"))
+    size = size_for_x_height(face, rng.uniform(5, 8))
+    mask, text = render(document(rng, ("letter", "prose")), face, size, 60 * size, None, margin=40)
+    img = to_image(noise(rng, compose(mask, WHITE, BLACK), 2.0)[..., 0])
+    return Capture(blur(img, 0.4), text)
+
+
+def coloured_paper(rng: np.random.Generator) -> Capture:
+    """A note on coloured, textured paper, possibly in coloured ink."""
+    w, h = 1500, 1100
+    mask, text = render(document(rng, ("board", "letter")), pick(rng, ("sans", "serif")),
+                        int(rng.integers(28, 34)), w, h, margin=90)
+    paper = np.array(pick(rng, ((245, 228, 120), (246, 190, 205), (175, 205, 240), (190, 228, 185),
+                                (196, 164, 122))), np.float32)
+    ink = pick(rng, ((25, 40, 140), (30, 30, 30), (150, 30, 35), (30, 90, 50)))
+    # Paper texture: cloudy fibre density plus fine grain.
+    texture = 0.75 + 0.25 * smooth_field(rng, (h, w), (30, 40)) + 0.08 * smooth_field(rng, (h, w), (220, 300))
+    arr = compose(mask, paper * texture[..., None], ink)
+    img = blur(to_image(noise(rng, arr, 9.0, 4.0)), 0.8)
+    return Capture(img, text, "JPEG", {"quality": 88})
+
+
+def thermal_receipt(rng: np.random.Generator) -> Capture:
+    """A scanned thermal till receipt: narrow, faint uneven gray print, fading and dead print-head dots."""
+    width_chars = int(rng.integers(30, 40))
+    size = int(rng.integers(22, 26))
+    face = "mono"
+    w = int(font(face, size).getlength("M" * width_chars)) + 60
+    mask, text = render(texts.receipt(rng, width_chars), face, size, w, None, margin=30, spacing=1.25)
+    h = mask.shape[0]
+    # Heat fades unevenly; dead print-head elements leave faint columns along the paper feed.
+    strength = 0.45 + 0.35 * smooth_field(rng, (h, w), (3, 2)) * ramp(rng, (h, w))
+    dead = np.where(rng.random(w) < 0.05, rng.uniform(0.2, 0.6, w), 1.0).astype(np.float32)
+    dots = rng.uniform(0.6, 1.0, (h, w)).astype(np.float32)
+    coverage = mask * strength * dead[None, :] * dots
+    arr = compose(coverage, (240, 238, 232), (40, 40, 45))
+    img = blur(to_image(noise(rng, arr, 4.0, 1.0)), 0.7)
+    return Capture(img, text)
+
+
+CATEGORIES: dict[str, Callable[[np.random.Generator], Capture]] = {
+    "clean_scan": clean_scan,
+    "webcam": webcam,
+    "phone_rotated": phone_rotated,
+    "shadow": shadow,
+    "low_contrast": low_contrast,
+    "skew_keystone": skew_keystone,
+    "noise_jpeg": noise_jpeg,
+    "dark_mode": dark_mode,
+    "small_print": small_print,
+    "coloured_paper": coloured_paper,
+    "thermal_receipt": thermal_receipt,
+}
+
+
+def generate(out_dir: Path, *, seed: int = 1, per_category: int = 4,
+             categories: list[str] | None = None) -> list[dict]:
+    """Write per_category images of each category plus manifest.json into out_dir; return the manifest."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    manifest = []
+    for name in categories or CATEGORIES:
+        for i in range(per_category):
+            # Keyed by name and index so an image does not change when other categories or counts do.
+            rng = np.random.default_rng([seed, zlib.crc32(name.encode()), i])
+            capture = CATEGORIES[name](rng)
+            file = f"{name}_{i:02d}.{capture.suffix}"
+            capture.image.save(out_dir / file, capture.format, **capture.options)
+            manifest.append({"file": file, "category": name, "text": capture.text})
+    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    return manifest

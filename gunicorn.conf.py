@@ -1,0 +1,44 @@
+"""gunicorn settings for `make run`: workers sized to the cores, timeouts tied to OCR_TIMEOUT_S."""
+
+import os
+import shutil
+import tempfile
+
+_cores = os.cpu_count() or 1
+_ocr_timeout_s = float(os.environ.get("OCR_TIMEOUT_S", 60))
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
+# One process per core does the CPU work (decoding, preprocessing); threads keep a
+# slow upload or a request waiting for an OCR slot from blocking the others.
+workers = int(os.environ.get("OCR_WORKERS", _cores))
+worker_class = "gthread"
+threads = int(os.environ.get("OCR_THREADS", 4))
+# A request may wait for a slot, then run OCR up to OCR_TIMEOUT_S: never kill a worker before that.
+timeout = int(_ocr_timeout_s + float(os.environ.get("OCR_QUEUE_WAIT_S", 10)) + 30)
+graceful_timeout = int(_ocr_timeout_s + 5)
+keepalive = 5
+limit_request_line = 8190
+# The app writes one access line per request itself, with pixels and preprocessing steps.
+accesslog = None
+errorlog = "-"
+loglevel = "info"
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["stderr"], "level": "INFO"},
+    "loggers": {
+        "gunicorn.error": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "ocr": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+    },
+}
+
+
+def on_starting(server):
+    """Create the lock directory every worker shares for the OCR concurrency bound."""
+    os.environ["OCR_SLOT_DIR"] = tempfile.mkdtemp(prefix="ocr-slots-")
+
+
+def on_exit(server):
+    shutil.rmtree(os.environ.get("OCR_SLOT_DIR", ""), ignore_errors=True)

@@ -1,0 +1,126 @@
+"""Bytes to an upright PIL image: sniff the format, enforce limits, apply EXIF orientation."""
+
+import io
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+
+from .errors import MissingImage, TooLarge, UnsupportedImage
+
+# Raster formats Tesseract users send; anything else is refused before decoding.
+ACCEPTED_FORMATS = ("JPEG", "PNG", "GIF", "BMP", "TIFF", "WEBP", "PPM", "JPEG2000")
+_SIGNATURES = {
+    b"%PDF": "a PDF document: convert its pages to PNG or JPEG first",
+    b"PK\x03\x04": "a ZIP archive (or an Office document)",
+    b"<svg": "an SVG drawing: export it as PNG first",
+    b"<?xml": "an XML document",
+    b"<!DOCTYPE": "an HTML page",
+    b"<html": "an HTML page",
+}
+_SRGB = ImageCms.createProfile("sRGB")
+
+
+@dataclass(frozen=True)
+class DecodedImage:
+    """An upright image in mode L or RGB, with how it got there."""
+
+    image: Image.Image
+    source_format: str
+    transposed: bool
+
+
+def configure_pillow(max_pixels: int) -> None:
+    """Make Pillow's own bomb guard agree with ours (it raises at twice this value)."""
+    Image.MAX_IMAGE_PIXELS = max_pixels
+
+
+def decode(data: bytes, *, max_pixels: int) -> DecodedImage:
+    """Decode one image, refusing non-images and images over max_pixels before decoding."""
+    if not data:
+        raise MissingImage("the image is empty: send a photo or scan as PNG, JPEG, TIFF, WebP, BMP or GIF")
+    image = _open(data)
+    width, height = image.size
+    if width * height > max_pixels:
+        raise TooLarge(
+            f"the image is {width}x{height} = {width * height:,} pixels, over the limit of "
+            f"{max_pixels:,}; scale it down and try again"
+        )
+    _load(image)
+    upright, transposed = _exif_transpose(image)
+    return DecodedImage(_normalize_mode(upright), image.format, transposed)
+
+
+def _open(data: bytes) -> Image.Image:
+    stripped = data[:64].lstrip().lower()
+    for signature, what in _SIGNATURES.items():
+        if stripped.startswith(signature.lower()):
+            raise UnsupportedImage(f"this is {what}; send a photo or scan as PNG, JPEG, TIFF, WebP, BMP or GIF")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            return Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        raise TooLarge(f"the image declares too many pixels ({e}); scale it down and try again") from e
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+        raise UnsupportedImage(
+            "this is not an image we can read; send a photo or scan as PNG, JPEG, TIFF, WebP, BMP or GIF"
+        ) from e
+
+
+def _load(image: Image.Image) -> None:
+    try:
+        image.seek(0)  # first frame of an animation or multi-page file
+        image.load()
+    except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as e:
+        raise UnsupportedImage(
+            f"the {image.format} image is truncated or corrupt ({e}); send the complete file"
+        ) from e
+
+
+def _exif_transpose(image: Image.Image) -> tuple[Image.Image, bool]:
+    """Apply the EXIF Orientation tag; a broken tag must never fail the request."""
+    try:
+        orientation = image.getexif().get(0x0112, 1)
+    except Exception:  # Pillow raises many types on malformed EXIF blocks
+        return image, False
+    if orientation not in range(2, 9):
+        return image, False
+    try:
+        return ImageOps.exif_transpose(image), True
+    except Exception:
+        return image, False
+
+
+def _normalize_mode(image: Image.Image) -> Image.Image:
+    """Bring any mode to L or RGB: colour-manage to sRGB, flatten alpha onto white."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        return _to_8bit_gray(image)
+    icc = image.info.get("icc_profile")
+    if icc and image.mode in ("RGB", "RGBA", "CMYK"):
+        image = _to_srgb(image, icc)
+    if image.mode in ("1", "L", "RGB"):
+        return image
+    if "A" in image.getbands() or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        flattened = Image.new("RGB", image.size, (255, 255, 255))
+        flattened.paste(rgba, mask=rgba.getchannel("A"))
+        return flattened
+    return image.convert("RGB")
+
+
+def _to_srgb(image: Image.Image, icc: bytes) -> Image.Image:
+    try:
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        mode = "RGBA" if image.mode == "RGBA" else "RGB"
+        return ImageCms.profileToProfile(image, profile, _SRGB, outputMode=mode)
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return image  # an unreadable profile is no reason to refuse the picture
+
+
+def _to_8bit_gray(image: Image.Image) -> Image.Image:
+    values = np.asarray(image, dtype=np.float64)
+    low, high = float(values.min()), float(values.max())
+    scale = 255.0 / (high - low) if high > low else 0.0
+    return Image.fromarray(((values - low) * scale).astype(np.uint8), mode="L")

@@ -1,0 +1,44 @@
+// Upload page: file chooser, drag-and-drop and paste, with a preview and the result in the page.
+import { recognizeAndShow } from "./ocr-client.js";
+
+const form = document.getElementById("upload-form");
+const input = document.getElementById("image-input");
+const dropZone = document.getElementById("drop-zone");
+const preview = document.getElementById("preview");
+let chosen = null;
+let previewUrl = null;
+
+function choose(file) {
+  if (!file) return;
+  chosen = file;
+  if (previewUrl) URL.revokeObjectURL(previewUrl);
+  previewUrl = URL.createObjectURL(file);
+  preview.src = previewUrl;
+  preview.hidden = false;
+  input.required = false;
+  recognizeAndShow(file, file.name || "pasted.png");
+}
+
+input.addEventListener("change", () => choose(input.files[0]));
+
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  if (chosen) recognizeAndShow(chosen, chosen.name || "pasted.png");
+  else input.click();
+});
+
+for (const type of ["dragenter", "dragover"]) {
+  dropZone.addEventListener(type, (event) => { event.preventDefault(); dropZone.classList.add("dragging"); });
+}
+for (const type of ["dragleave", "drop"]) {
+  dropZone.addEventListener(type, () => dropZone.classList.remove("dragging"));
+}
+dropZone.addEventListener("drop", (event) => {
+  event.preventDefault();
+  choose(event.dataTransfer.files[0]);
+});
+
+document.addEventListener("paste", (event) => {
+  const item = [...event.clipboardData.items].find((i) => i.type.startsWith("image/"));
+  if (item) choose(item.getAsFile());
+});
