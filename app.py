@@ -107,6 +107,7 @@ def camera():
 def recognize():
     """Read the text of one posted image."""
     fields, data = _read_request()
+    g.fields = fields
     options = parse_options(fields, languages=engine.installed_languages(), step_names=STEPS)
     with current_app.extensions["ocr_slots"].hold():
         result = ocr.recognize(
@@ -201,9 +202,9 @@ def _decode_base64(value: str) -> bytes:
     return data
 
 
-def _response_format(fields: dict[str, str] | None = None) -> str:
+def _response_format(fields: dict[str, str]) -> str:
     """`format` field if valid, else the Accept header; */* or none gives text."""
-    requested = (fields or request.values).get("format", "").strip().lower()
+    requested = fields.get("format", "").strip().lower()
     if requested in FORMATS:
         return requested
     best = request.accept_mimetypes.best_match(list(FORMATS.values()), default="text/plain")
@@ -232,11 +233,8 @@ def _error_response(status: int, code: str, message: str, headers: dict | None =
 
 
 def _safe_format() -> str:
-    """The negotiated format, falling back to text if the request itself cannot be parsed."""
-    try:
-        return _response_format(request.args.to_dict() if request.mimetype == "multipart/form-data" else None)
-    except Exception:
-        return "text"
+    """The negotiated format, from the fields already read (the body may be what failed)."""
+    return _response_format(g.get("fields") or request.args.to_dict())
 
 
 def _handle_ocr_error(error: OcrError):

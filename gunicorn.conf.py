@@ -17,6 +17,8 @@ threads = int(os.environ.get("OCR_THREADS", 4))
 timeout = int(_ocr_timeout_s + float(os.environ.get("OCR_QUEUE_WAIT_S", 10)) + 30)
 graceful_timeout = int(_ocr_timeout_s + 5)
 keepalive = 5
+# Graceful restarts go through signals (kill -HUP); no control socket file is left in $HOME.
+control_socket_disable = True
 limit_request_line = 8190
 # The app writes one access line per request itself, with pixels and preprocessing steps.
 accesslog = None

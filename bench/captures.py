@@ -279,10 +279,11 @@ def low_contrast(rng: np.random.Generator) -> Capture:
     w, h = 1700, 2200
     mask, text = render(document(rng, ("letter", "prose")), pick(rng, ("serif", "sans")),
                         int(rng.integers(28, 34)), w, h, margin=190)
-    paper = rng.uniform(150, 175)
-    ink = paper - rng.uniform(38, 50)
-    arr = compose(mask, (paper,) * 3, (ink,) * 3)
-    img = blur(to_image(noise(rng, arr, 7.0)), 0.9)
+    contrast = rng.uniform(32, 40)
+    # Uneven toner: the paper tone drifts across the sheet by most of the text contrast.
+    paper = rng.uniform(150, 175) - contrast * rng.uniform(0.5, 0.8) * ramp(rng, (h, w))
+    arr = compose(mask, np.stack([paper] * 3, axis=2), np.stack([paper - contrast] * 3, axis=2))
+    img = blur(to_image(noise(rng, arr, 4.0)), 0.9)
     return Capture(img.convert("L"), text)
 
 

@@ -25,12 +25,12 @@ def recognize_words(image: Image.Image, *, lang: str, psm: int, timeout_s: float
         data = pytesseract.image_to_data(
             image, lang=lang, config=config, timeout=timeout_s, output_type=pytesseract.Output.DICT
         )
+    except (pytesseract.TesseractError, pytesseract.TesseractNotFoundError, OSError) as e:
+        raise EngineFailure(f"Tesseract failed: {e}") from e
     except RuntimeError as e:  # pytesseract's way of saying it killed Tesseract on timeout
         raise OcrTimeout(
             f"OCR took longer than {timeout_s:g} s and was stopped; send a smaller or clearer image"
         ) from e
-    except (pytesseract.TesseractError, pytesseract.TesseractNotFoundError, OSError) as e:
-        raise EngineFailure(f"Tesseract failed: {e}") from e
     return tuple(_words(data))
 
 

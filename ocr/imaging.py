@@ -59,10 +59,14 @@ def _open(data: bytes) -> Image.Image:
             raise UnsupportedImage(f"this is {what}; send a photo or scan as PNG, JPEG, TIFF, WebP, BMP or GIF")
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # decode() checks the pixel count itself, with a clearer message
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             return Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-        raise TooLarge(f"the image declares too many pixels ({e}); scale it down and try again") from e
+    except Image.DecompressionBombError as e:
+        raise TooLarge(
+            f"the image declares more than twice the limit of {Image.MAX_IMAGE_PIXELS:,} pixels; "
+            "scale it down and try again"
+        ) from e
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         raise UnsupportedImage(
             "this is not an image we can read; send a photo or scan as PNG, JPEG, TIFF, WebP, BMP or GIF"
@@ -123,4 +127,4 @@ def _to_8bit_gray(image: Image.Image) -> Image.Image:
     values = np.asarray(image, dtype=np.float64)
     low, high = float(values.min()), float(values.max())
     scale = 255.0 / (high - low) if high > low else 0.0
-    return Image.fromarray(((values - low) * scale).astype(np.uint8), mode="L")
+    return Image.fromarray(np.rint((values - low) * scale).astype(np.uint8), mode="L")

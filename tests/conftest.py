@@ -1,0 +1,67 @@
+"""Shared fixtures: the app, its test client, and images of known text drawn with a TrueType font."""
+
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from app import create_app
+
+FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+SAMPLE_TEXT = "Quick brown foxes jump over 42 lazy dogs"
+
+
+@pytest.fixture(autouse=True)
+def restore_pillow_limit():
+    """create_app sets Pillow's process-wide pixel limit; keep one test's limit out of the next."""
+    limit = Image.MAX_IMAGE_PIXELS
+    yield
+    Image.MAX_IMAGE_PIXELS = limit
+
+
+@pytest.fixture
+def app(tmp_path):
+    return create_app({"TESTING": True, "SLOT_DIR": str(tmp_path), "TIMEOUT_S": 30})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def draw_text(
+    text: str = SAMPLE_TEXT,
+    *,
+    font_px: int = 36,
+    ink: str | tuple = "black",
+    paper: str | tuple = "white",
+    margin: int = 40,
+    mode: str = "RGB",
+) -> Image.Image:
+    """Render text lines on a page just big enough to hold them."""
+    font = ImageFont.truetype(str(FONT), font_px)
+    lines = text.split("\n")
+    line_height = int(font_px * 1.5)
+    width = max(int(font.getlength(line)) for line in lines) + 2 * margin
+    image = Image.new(mode, (width, line_height * len(lines) + 2 * margin), paper)
+    draw = ImageDraw.Draw(image)
+    for i, line in enumerate(lines):
+        draw.text((margin, margin + i * line_height), line, font=font, fill=ink)
+    return image
+
+
+def encode(image: Image.Image, fmt: str = "PNG", **save_args) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **save_args)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def text_image():
+    """Factory: text_image(text, **drawing options) -> PIL image of that text."""
+    return draw_text
+
+
+def words_of(text: str) -> list[str]:
+    return text.lower().split()
