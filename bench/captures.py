@@ -275,14 +275,14 @@ def shadow(rng: np.random.Generator) -> Capture:
 
 
 def low_contrast(rng: np.random.Generator) -> Capture:
-    """A faded photocopy: gray text on gray paper with copier noise."""
+    """A faded photocopy: gray text with patchy toner on gray paper."""
     w, h = 1700, 2200
     mask, text = render(document(rng, ("letter", "prose")), pick(rng, ("serif", "sans")),
                         int(rng.integers(28, 34)), w, h, margin=190)
-    contrast = rng.uniform(32, 40)
-    # Uneven toner: the paper tone drifts across the sheet by most of the text contrast.
-    paper = rng.uniform(150, 175) - contrast * rng.uniform(0.5, 0.8) * ramp(rng, (h, w))
-    arr = compose(mask, np.stack([paper] * 3, axis=2), np.stack([paper - contrast] * 3, axis=2))
+    # Worn toner deposits unevenly, so strokes are broken at the scale of a letter.
+    toner = 0.5 + 0.5 * smooth_field(rng, (h, w), (h // 12, w // 12))
+    paper = rng.uniform(155, 180)
+    arr = compose(mask * toner, (paper,) * 3, (paper - rng.uniform(35, 45),) * 3)
     img = blur(to_image(noise(rng, arr, 4.0)), 0.9)
     return Capture(img.convert("L"), text)
 
