@@ -1,9 +1,44 @@
-"""Preprocessing steps are pure image functions; the pipeline records what it did."""
+"""Preprocessing: each step is a pure image function, each measurement finds what it should,
+and the automatic pipeline applies only what an image needs."""
 
+import numpy as np
 import pytest
 from PIL import Image
 
-from ocr.preprocess import STEPS, binarize, grayscale, otsu_threshold, prepare, stretch_contrast
+from conftest import draw_text
+from ocr.preprocess import (
+    AUTO_STEPS,
+    STEPS,
+    best_channel,
+    binarize,
+    binarize_sauvola,
+    estimate_background,
+    flatten_illumination,
+    grayscale,
+    ink_and_paper_levels,
+    is_light_on_dark,
+    measure_x_height,
+    noise_sigma,
+    otsu_threshold,
+    prepare,
+    rotate,
+    set_levels,
+    skew_angle,
+    ink_mask,
+)
+
+PARAGRAPH = "\n".join(
+    [
+        "The committee met on Tuesday to review",
+        "the budget for the coming year and to",
+        "agree on the plan for the new library.",
+        "Minutes will be sent to all members.",
+    ]
+)
+
+
+def page(**options) -> Image.Image:
+    return draw_text(PARAGRAPH, **options).convert("L")
 
 
 def two_tone(dark: int, light: int) -> Image.Image:
@@ -12,13 +47,23 @@ def two_tone(dark: int, light: int) -> Image.Image:
     return image
 
 
-def test_grayscale_converts_colour():
-    assert grayscale(Image.new("RGB", (4, 4), (255, 0, 0))).mode == "L"
+def with_gradient(image: Image.Image, *, darkest: float) -> Image.Image:
+    """Light falling off from left (full) to right (darkest fraction)."""
+    gain = np.linspace(1.0, darkest, image.width, dtype=np.float32)[None, :]
+    return Image.fromarray((np.asarray(image, dtype=np.float32) * gain).astype(np.uint8))
 
 
-def test_stretch_contrast_spans_the_range():
-    stretched = stretch_contrast(two_tone(100, 140), cutoff_percent=0)
-    assert stretched.getextrema() == (0, 255)
+def step_names(prepared) -> list[str]:
+    return [step.name for step in prepared.steps]
+
+
+# --- pure steps ---------------------------------------------------------------
+
+
+def test_grayscale_by_channel():
+    red = Image.new("RGB", (4, 4), (200, 10, 30))
+    assert grayscale(red).mode == "L"
+    assert grayscale(red, channel="R").getpixel((0, 0)) == 200
 
 
 def test_otsu_threshold_separates_two_tones():
@@ -31,21 +76,145 @@ def test_binarize_is_black_on_white():
     assert binary.getpixel((5, 5)) == 0 and binary.getpixel((90, 5)) == 255
 
 
+def test_set_levels_maps_black_and_white_points():
+    levelled = set_levels(two_tone(100, 140), black=100, white=140)
+    assert levelled.getextrema() == (0, 255)
+
+
+def test_flattening_removes_a_shadow():
+    shaded = with_gradient(page(), darkest=0.45)
+    flat = flatten_illumination(shaded, background=estimate_background(shaded, text_height=20))
+    paper = np.asarray(flat)[5:30, :]  # the top margin: paper only
+    assert paper.min() > 235
+
+
+def test_sauvola_keeps_text_in_a_shadow():
+    shaded = with_gradient(page(), darkest=0.35)
+    binary = np.asarray(binarize_sauvola(shaded, window=61))
+    right_half_ink = ~binary[:, binary.shape[1] // 2 :]
+    assert 0.02 < right_half_ink.mean() < 0.3  # text survives, the shadow does not turn black
+
+
+def test_rotate_grows_the_canvas_with_white():
+    rotated = rotate(page(), degrees=10)
+    assert rotated.width > page().width
+    assert rotated.getpixel((0, 0)) == 255
+
+
 def test_steps_do_not_modify_their_input():
-    image = two_tone(100, 140)
+    image = page()
     before = image.tobytes()
-    stretch_contrast(image)
-    binarize(image, threshold=120)
+    set_levels(image, black=10, white=200)
+    rotate(image, degrees=5)
+    flatten_illumination(image, background=estimate_background(image, text_height=20))
     assert image.tobytes() == before
 
 
+# --- measurements ---------------------------------------------------------------
+
+
+def test_light_on_dark_is_detected():
+    assert is_light_on_dark(page(ink="white", paper="black"))
+    assert not is_light_on_dark(page())
+
+
+def test_a_page_on_a_dark_desk_is_still_dark_on_light():
+    desk = Image.new("L", (1400, 900), 40)
+    desk.paste(page(), (150, 200))
+    assert not is_light_on_dark(desk)
+
+
+@pytest.mark.parametrize("font_px", [12, 24, 60])
+def test_x_height_follows_the_font_size(font_px):
+    x_height = measure_x_height(page(font_px=font_px), side=4000)
+    assert 0.4 * font_px <= x_height <= 0.75 * font_px
+
+
+def test_blank_page_has_no_x_height():
+    assert measure_x_height(Image.new("L", (400, 300), 255), side=1000) is None
+
+
+@pytest.mark.parametrize("degrees", [-12.0, -4.0, 3.0, 9.5])
+def test_skew_angle_is_measured(degrees):
+    tilted = page(font_px=30).rotate(degrees, expand=True, fillcolor=255, resample=Image.Resampling.BICUBIC)
+    assert skew_angle(ink_mask(tilted)) == pytest.approx(degrees, abs=0.4)
+
+
+def add_noise(image: Image.Image, sigma: float) -> Image.Image:
+    rng = np.random.default_rng(1)
+    noisy = np.asarray(image, dtype=np.float32) + rng.normal(0, sigma, (image.height, image.width))
+    return Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
+
+
+def gray_page() -> Image.Image:
+    return page(paper=(180, 180, 180), ink=(30, 30, 30))
+
+
+@pytest.mark.parametrize("sigma", [5, 12, 25])
+def test_noise_level_is_measured(sigma):
+    assert noise_sigma(gray_page()) < 1
+    assert noise_sigma(add_noise(gray_page(), sigma)) == pytest.approx(sigma, rel=0.2)
+
+
+def test_paper_texture_is_mapped_to_white():
+    rng = np.random.default_rng(2)
+    texture = rng.normal(0, 6, (page().height, page().width))
+    textured = Image.fromarray(np.clip(np.asarray(page(), dtype=np.float32) * 0.8 + texture, 0, 255).astype(np.uint8))
+    black, white = ink_and_paper_levels(textured)
+    paper = np.asarray(textured)[5:30, :]
+    assert (paper >= white).mean() > 0.9
+    assert black < 60
+
+
+def test_best_channel_prefers_the_one_with_contrast():
+    # red ink on pink paper: luminance barely separates them, the green channel does
+    pink = draw_text(PARAGRAPH, ink=(200, 30, 40), paper=(250, 190, 200))
+    assert best_channel(pink) in ("G", "B")
+
+
+# --- the pipeline ---------------------------------------------------------------
+
+
+def test_auto_leaves_a_clean_scan_nearly_alone():
+    prepared = prepare(page().convert("RGB"), None)
+    assert set(step_names(prepared)) <= {"grayscale", "flatten", "contrast"}
+    assert prepared.image.size == page().size
+
+
+def test_auto_inverts_light_on_dark():
+    assert "invert" in step_names(prepare(page(ink="white", paper="black").convert("RGB"), None))
+
+
+def test_auto_upscales_tiny_text_and_maps_back():
+    prepared = prepare(page(font_px=11).convert("RGB"), None)
+    scale = next(step for step in prepared.steps if step.name == "scale")
+    assert scale.params["factor"] > 1.5
+    assert prepared.transform.inverse().apply(prepared.image.width, 0)[0] == pytest.approx(page(font_px=11).width, abs=1)
+
+
+def test_auto_deskews_and_records_the_angle():
+    tilted = page(font_px=30).rotate(7, expand=True, fillcolor=255, resample=Image.Resampling.BICUBIC)
+    deskew = next(step for step in prepare(tilted, None).steps if step.name == "deskew")
+    assert deskew.params["angle"] == pytest.approx(7, abs=0.4)
+
+
+def test_auto_denoises_only_noisy_images():
+    assert "denoise" in step_names(prepare(add_noise(gray_page(), 25), None))
+    assert "denoise" not in step_names(prepare(add_noise(gray_page(), 2), None))
+
+
 @pytest.mark.parametrize("name", sorted(STEPS))
-def test_every_named_step_runs_alone_and_is_recorded(name):
-    prepared = prepare(Image.new("RGB", (60, 40), "white"), (name,))
-    assert [step.name for step in prepared.steps] == [name]
+def test_every_named_step_runs_alone(name):
+    prepared = prepare(page().convert("RGB"), (name,))
+    assert step_names(prepared) in ([], [name])
+    assert prepared.image.mode in ("L", "1")
+
+
+def test_auto_steps_are_all_named_steps():
+    assert set(AUTO_STEPS) <= set(STEPS)
 
 
 def test_none_leaves_the_image_alone():
-    image = Image.new("RGB", (60, 40), "white")
+    image = page()
     prepared = prepare(image, ())
     assert prepared.image is image and prepared.steps == ()
