@@ -17,9 +17,7 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 def recognize_words(image: Image.Image, *, lang: str, psm: int, timeout_s: float, dpi: int = 300) -> tuple[Word, ...]:
     """Run Tesseract once and return its words, in the pixel space of `image`."""
-    # Uncompressed netpbm (PBM, PGM or PPM by mode) is the cheapest file for
-    # pytesseract to write and Tesseract to read; PNG compression costs more than OCR of a small frame.
-    image.format = "PPM"
+    _as_netpbm(image)
     config = f"--psm {psm} --dpi {dpi}"
     try:
         data = pytesseract.image_to_data(
@@ -32,6 +30,30 @@ def recognize_words(image: Image.Image, *, lang: str, psm: int, timeout_s: float
             f"OCR took longer than {timeout_s:g} s and was stopped; send a smaller or clearer image"
         ) from e
     return tuple(_words(data))
+
+
+def detect_rotation(image: Image.Image, *, timeout_s: float) -> tuple[int, float] | None:
+    """Clockwise turn (0, 90, 180 or 270) that makes the text upright, with Tesseract's OSD
+    confidence; None when OSD cannot tell (too little text, or no osd data installed)."""
+    if not has_osd():
+        return None
+    _as_netpbm(image)
+    try:
+        osd = pytesseract.image_to_osd(image, config="--psm 0", timeout=timeout_s, output_type=pytesseract.Output.DICT)
+    except pytesseract.TesseractError:
+        return None  # "Too few characters": short text is exactly where OSD guesses badly
+    except RuntimeError as e:
+        raise OcrTimeout(f"orientation detection took longer than {timeout_s:g} s and was stopped") from e
+    return int(osd["rotate"]), float(osd["orientation_conf"])
+
+
+def _as_netpbm(image: Image.Image) -> None:
+    """Have pytesseract hand the image over as uncompressed PBM/PGM/PPM (by mode).
+
+    It is the cheapest file to write and for Tesseract to read: PNG compression of a
+    large page costs more than the OCR of a small webcam frame.
+    """
+    image.format = "PPM"
 
 
 def _words(data: dict) -> list[Word]:

@@ -275,3 +275,23 @@ def test_camera_page_has_the_contract_elements(client):
     for element_id in ("camera-video", "capture-button", "camera-start", "ocr-text", "camera-select"):
         assert f'id="{element_id}"' in html
     assert 'capture="environment"' in html
+
+
+@pytest.mark.parametrize("turn", [90, 180, 270])
+def test_sideways_or_upside_down_page_is_turned_upright(client, text_image, turn):
+    text = "\n".join(["Orientation is detected by Tesseract", "when the first reading is doubtful,",
+                      "and the page is turned before reading", "it again with the same options."] * 2)
+    upright = text_image(text, font_px=30)
+    stored = upright.rotate(turn, expand=True)  # no EXIF tag: only the pixels say which way is up
+    result = client.post("/ocr?format=json", data=encode(stored), content_type="image/png").json
+    assert words_of(result["text"]) == words_of(text)
+    if turn == 180:  # Tesseract reads vertical lines itself, but never upside-down ones
+        assert result["preprocess_params"]["orient"]["degrees"] == 180
+    first = result["words"][0]
+    assert first["left"] + first["width"] <= stored.width and first["top"] + first["height"] <= stored.height
+
+
+def test_short_upright_text_is_not_turned(client, text_image):
+    result = client.post("/ocr?format=json", data=encode(text_image("Total 12.50")), content_type="image/png").json
+    assert "orient" not in result["preprocess"]
+    assert words_of(result["text"]) == ["total", "12.50"]
