@@ -150,25 +150,47 @@ def _read_request() -> tuple[dict[str, str], bytes]:
     if mimetype == "application/json":
         return _read_json()
     fields = request.values.to_dict()
-    if mimetype == "multipart/form-data":
+    _refuse_cut_off_body()
+    if mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
         upload = request.files.get("image")
         if upload is None:
-            named = ", ".join(f"'{name}'" for name in request.files) or "none"
-            raise MissingImage(
-                f"no file in the form field 'image' (file fields sent: {named}); "
-                "send it as: curl -F image=@photo.jpg"
-            )
+            raise MissingImage(_missing_upload_message())
         return fields, upload.read()
     if mimetype.startswith("image/") or mimetype == "application/octet-stream":
-        return request.args.to_dict(), request.get_data(cache=False)
+        data = request.get_data(cache=False)
+        _refuse_cut_off_body()
+        return request.args.to_dict(), data
     raise MissingImage(
         "no image in the request: send multipart field 'image' (curl -F image=@photo.jpg), "
         "a raw body with Content-Type image/png or image/jpeg, or JSON {\"image\": \"<base64>\"}"
     )
 
 
+def _refuse_cut_off_body() -> None:
+    """Werkzeug stops a chunked body at MAX_CONTENT_LENGTH without an error: call that over the limit."""
+    # Without this the first 20 MB of a larger upload would be read as a corrupt image or an empty form.
+    if request.content_length is None and getattr(request.stream, "is_exhausted", False):
+        raise TooLarge(_upload_limit_message())
+
+
+def _missing_upload_message() -> str:
+    """Say what the form held instead of a file named 'image'."""
+    if "image" in request.form:
+        # curl -F image=<photo.jpg (or a script posting the bytes as a string) sends text, not a file
+        return (
+            "the form field 'image' holds text, not a file; attach the file itself: "
+            "curl -F image=@photo.jpg (the @ makes curl send the file)"
+        )
+    named = ", ".join(f"'{name}'" for name in request.files) or "none"
+    return f"no file in the form field 'image' (file fields sent: {named}); send it as: curl -F image=@photo.jpg"
+
+
 def _read_json() -> tuple[dict[str, str], bytes]:
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # deeply nested arrays: json raises this, not the ValueError `silent` catches
+        body = None
+    _refuse_cut_off_body()
     if not isinstance(body, dict):
         raise MalformedRequest('the body is not a JSON object; send {"image": "<base64 or data: URL>"}')
     fields = request.args.to_dict()
@@ -194,7 +216,8 @@ def _decode_base64(value: str) -> bytes:
         data = base64.b64decode(padded, validate=True)
     except (binascii.Error, ValueError):
         try:
-            data = base64.urlsafe_b64decode(padded)
+            # validate, or stray characters are dropped and the rest decodes to garbage
+            data = base64.b64decode(padded, altchars=b"-_", validate=True)
         except (binascii.Error, ValueError):
             raise MalformedRequest("the image is not valid base64; encode the file bytes with base64") from None
     if len(data) > current_app.config["MAX_CONTENT_LENGTH"]:
@@ -213,6 +236,17 @@ def _response_format(fields: dict[str, str]) -> str:
 
 def _upload_limit_message() -> str:
     return f"the upload is over the {current_app.config['MAX_UPLOAD_MB']} MB limit; send a smaller or more compressed image"
+
+
+def _too_large_message() -> str:
+    """Which limit a 413 hit: the whole upload, or Werkzeug's caps on text fields and form parts."""
+    length = request.content_length
+    if length is None or length > current_app.config["MAX_CONTENT_LENGTH"]:
+        return _upload_limit_message()
+    return (
+        "a text field of the form is too long or the form has too many parts; "
+        "send the image as a file: curl -F image=@photo.jpg"
+    )
 
 
 # --- errors and response hooks ------------------------------------------------
@@ -249,7 +283,7 @@ def _handle_ocr_error(error: OcrError):
 
 def _handle_http_error(error: HTTPException):
     if error.code == 413:
-        return _error_response(413, "too_large", _upload_limit_message())
+        return _error_response(413, "too_large", _too_large_message())
     code = (error.name or "error").lower().replace(" ", "_")
     message = {
         404: "no such page; the API is POST /ocr, the pages are / and /camera",

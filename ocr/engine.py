@@ -2,6 +2,8 @@
 
 import functools
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytesseract
 from PIL import Image
@@ -13,23 +15,28 @@ from .result import Word
 # requests in flight that oversubscribes the CPU (8x slower measured on 2 cores).
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
+# Tesseract's own renderers, offered as answer formats.
+RENDERINGS = ("hocr", "tsv", "alto", "pdf")
 
 
 def recognize_words(image: Image.Image, *, lang: str, psm: int, timeout_s: float, dpi: int = 300) -> tuple[Word, ...]:
     """Run Tesseract once and return its words, in the pixel space of `image`."""
-    _as_netpbm(image)
-    config = f"--psm {psm} --dpi {dpi}"
-    try:
+    with _tesseract_run(image, timeout_s, "OCR"):
         data = pytesseract.image_to_data(
-            image, lang=lang, config=config, timeout=timeout_s, output_type=pytesseract.Output.DICT
+            image, lang=lang, config=_config(psm, dpi), timeout=timeout_s, output_type=pytesseract.Output.DICT
         )
-    except (pytesseract.TesseractError, pytesseract.TesseractNotFoundError, OSError) as e:
-        raise EngineFailure(f"Tesseract failed: {e}") from e
-    except RuntimeError as e:  # pytesseract's way of saying it killed Tesseract on timeout
-        raise OcrTimeout(
-            f"OCR took longer than {timeout_s:g} s and was stopped; send a smaller or clearer image"
-        ) from e
     return tuple(_words(data))
+
+
+def render(image: Image.Image, *, fmt: str, lang: str, psm: int, timeout_s: float, dpi: int = 300) -> bytes:
+    """Run Tesseract once with one of its renderers (hocr, tsv, alto, pdf); coordinates in `image` pixels."""
+    config = _config(psm, dpi)
+    with _tesseract_run(image, timeout_s, "OCR"):
+        if fmt == "tsv":
+            return pytesseract.image_to_data(image, lang=lang, config=config, timeout=timeout_s).encode()
+        if fmt == "alto":
+            return pytesseract.image_to_alto_xml(image, lang=lang, config=config, timeout=timeout_s)
+        return pytesseract.image_to_pdf_or_hocr(image, lang=lang, config=config, timeout=timeout_s, extension=fmt)
 
 
 def detect_rotation(image: Image.Image, *, timeout_s: float) -> tuple[int, float] | None:
@@ -37,23 +44,34 @@ def detect_rotation(image: Image.Image, *, timeout_s: float) -> tuple[int, float
     confidence; None when OSD cannot tell (too little text, or no osd data installed)."""
     if not has_osd():
         return None
-    _as_netpbm(image)
     try:
-        osd = pytesseract.image_to_osd(image, config="--psm 0", timeout=timeout_s, output_type=pytesseract.Output.DICT)
-    except pytesseract.TesseractError:
+        with _tesseract_run(image, timeout_s, "orientation detection"):
+            osd = pytesseract.image_to_osd(image, config="--psm 0", timeout=timeout_s, output_type=pytesseract.Output.DICT)
+    except EngineFailure:
         return None  # "Too few characters": short text is exactly where OSD guesses badly
-    except RuntimeError as e:
-        raise OcrTimeout(f"orientation detection took longer than {timeout_s:g} s and was stopped") from e
     return int(osd["rotate"]), float(osd["orientation_conf"])
 
 
-def _as_netpbm(image: Image.Image) -> None:
-    """Have pytesseract hand the image over as uncompressed PBM/PGM/PPM (by mode).
+def _config(psm: int, dpi: int) -> str:
+    # Only validated integers reach the command line (OcrOptions checked psm; dpi is ours).
+    return f"--psm {int(psm)} --dpi {int(dpi)}"
 
-    It is the cheapest file to write and for Tesseract to read: PNG compression of a
-    large page costs more than the OCR of a small webcam frame.
-    """
-    image.format = "PPM"
+
+@contextmanager
+def _tesseract_run(image: Image.Image, timeout_s: float, what: str) -> Iterator[None]:
+    """Hand the image over cheaply and translate pytesseract's failures into OcrErrors."""
+    # Uncompressed netpbm (PGM/PPM by mode) is the cheapest file for pytesseract to write and
+    # Tesseract to read: PNG compression of a big page costs more than OCR of a webcam frame.
+    # Leptonica cannot read a PBM under 12 bytes, and 1-bit PNGs are small anyway.
+    image.format = "PNG" if image.mode == "1" else "PPM"
+    try:
+        yield
+    except (pytesseract.TesseractError, pytesseract.TesseractNotFoundError, OSError) as e:
+        raise EngineFailure(f"Tesseract failed: {e}") from e
+    except RuntimeError as e:  # pytesseract's way of saying it killed Tesseract on timeout
+        raise OcrTimeout(
+            f"{what} took longer than {timeout_s:g} s and was stopped; send a smaller or clearer image"
+        ) from e
 
 
 def _words(data: dict) -> list[Word]:

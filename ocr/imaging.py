@@ -19,7 +19,17 @@ _SIGNATURES = {
     b"<!DOCTYPE": "an HTML page",
     b"<html": "an HTML page",
 }
+# Magic numbers of accepted formats, to tell a cut-off file from something that is no image at all.
+_MAGIC = {
+    b"\x89PNG\r\n\x1a\n": "PNG",
+    b"\xff\xd8\xff": "JPEG",
+    b"GIF8": "GIF",
+    b"II*\x00": "TIFF",
+    b"MM\x00*": "TIFF",
+}
 _SRGB = ImageCms.createProfile("sRGB")
+# Tesseract refuses any image wider or taller than this ("Image too large"), whatever its pixel count.
+MAX_SIDE_PX = 32767
 
 
 @dataclass(frozen=True)
@@ -47,16 +57,18 @@ def decode(data: bytes, *, max_pixels: int) -> DecodedImage:
             f"the image is {width}x{height} = {width * height:,} pixels, over the limit of "
             f"{max_pixels:,}; scale it down and try again"
         )
+    if max(width, height) > MAX_SIDE_PX:
+        raise TooLarge(
+            f"the image is {width}x{height} pixels and Tesseract reads at most {MAX_SIDE_PX:,} on a side; "
+            "scale it down or cut it into parts"
+        )
     _load(image)
     upright, transposed = _exif_transpose(image)
     return DecodedImage(_normalize_mode(upright), image.format, transposed)
 
 
 def _open(data: bytes) -> Image.Image:
-    stripped = data[:64].lstrip().lower()
-    for signature, what in _SIGNATURES.items():
-        if stripped.startswith(signature.lower()):
-            raise UnsupportedImage(f"this is {what}; send a photo or scan as PNG, JPEG, TIFF, WebP, BMP or GIF")
+    _refuse_known_non_images(data)
     try:
         with warnings.catch_warnings():
             # decode() checks the pixel count itself, with a clearer message
@@ -68,9 +80,25 @@ def _open(data: bytes) -> Image.Image:
             "scale it down and try again"
         ) from e
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
-        raise UnsupportedImage(
-            "this is not an image we can read; send a photo or scan as PNG, JPEG, TIFF, WebP, BMP or GIF"
-        ) from e
+        raise UnsupportedImage(_unreadable_message(data)) from e
+
+
+def _refuse_known_non_images(data: bytes) -> None:
+    """Name the documents people send instead of pictures, and say how to convert them."""
+    head = data[:1024].removeprefix(b"\xef\xbb\xbf").lstrip().lower()
+    what = next((what for signature, what in _SIGNATURES.items() if head.startswith(signature.lower())), None)
+    if head.startswith(b"<") and b"<svg" in head:
+        what = _SIGNATURES[b"<svg"]  # drawing programs put an XML prolog, doctype or comment first
+    if what:
+        raise UnsupportedImage(f"this is {what}; send a photo or scan as PNG, JPEG, TIFF, WebP, BMP or GIF")
+
+
+def _unreadable_message(data: bytes) -> str:
+    """Tell a cut-off upload (send it again) from a file that is no image (convert it)."""
+    for magic, name in _MAGIC.items():
+        if data.startswith(magic):
+            return f"the {name} file is truncated or corrupt; send the complete file"
+    return "this is not an image we can read; send a photo or scan as PNG, JPEG, TIFF, WebP, BMP or GIF"
 
 
 def _load(image: Image.Image) -> None:
@@ -101,12 +129,18 @@ def _normalize_mode(image: Image.Image) -> Image.Image:
     """Bring any mode to L or RGB: colour-manage to sRGB, flatten alpha onto white."""
     if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         return _to_8bit_gray(image)
+    if image.mode == "1":
+        # Tesseract (leptonica) cannot read the PBM file of a tiny 1-bit image; gray costs little
+        return image.convert("L")
+    if image.mode == "La":
+        image = image.convert("LA")  # premultiplied alpha (TIFF) converts to nothing else
     icc = image.info.get("icc_profile")
     if icc and image.mode in ("RGB", "RGBA", "CMYK"):
         image = _to_srgb(image, icc)
-    if image.mode in ("1", "L", "RGB"):
+    if image.mode in ("L", "RGB"):
         return image
-    if "A" in image.getbands() or "transparency" in image.info:
+    # Not "A" in getbands(): LAB's second band is named A too, and it is colour, not alpha.
+    if image.has_transparency_data:
         rgba = image.convert("RGBA")
         flattened = Image.new("RGB", image.size, (255, 255, 255))
         flattened.paste(rgba, mask=rgba.getchannel("A"))

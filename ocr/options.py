@@ -56,6 +56,8 @@ def _parse_lang(raw: str | None, languages: Collection[str]) -> str:
                 f"lang {raw.strip()[:40]!r} is not valid: use installed language codes "
                 f"joined by '+', e.g. 'eng' or 'eng+deu'; installed: {installed}"
             )
+        if name == "osd":
+            raise InvalidOption(f"'osd' is orientation data, not a language to read; installed: {installed}")
         if name not in languages:
             raise InvalidOption(
                 f"lang {name!r} is not installed; installed: {installed}. "

@@ -21,6 +21,7 @@ from .geometry import Affine
 TARGET_X_HEIGHT_PX = 20.0
 COMFORTABLE_X_HEIGHT_PX = (10.0, 45.0)
 MAX_UPSCALE, MAX_DOWNSCALE = 4.0, 0.25
+MAX_PREPARED_PIXELS, MAX_SIDE_PX = 60_000_000, 32_000
 MAX_SKEW_DEG, MIN_SKEW_DEG = 15.0, 0.4
 NOISE_SIGMA = 5.0  # estimated sensor noise (gray levels) worth a median filter
 MEASURE_SIDE = 1200  # measurements run on a copy no bigger than this
@@ -314,6 +315,8 @@ def _run_scale(prepared: Prepared) -> Prepared:
     if COMFORTABLE_X_HEIGHT_PX[0] <= x_height <= COMFORTABLE_X_HEIGHT_PX[1]:
         return replace(prepared, image=gray, x_height=x_height)
     factor = min(MAX_UPSCALE, max(MAX_DOWNSCALE, TARGET_X_HEIGHT_PX / x_height))
+    # never grow past what Tesseract (and memory) can take
+    factor = min(factor, (MAX_PREPARED_PIXELS / (gray.width * gray.height)) ** 0.5, MAX_SIDE_PX / max(gray.size))
     image = rescale(gray, factor=factor)
     actual = (image.width / gray.width, image.height / gray.height)
     scaled = prepared.with_step(

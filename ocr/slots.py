@@ -28,26 +28,33 @@ class SlotPool:
 
     @contextmanager
     def hold(self) -> Iterator[None]:
-        """Run the body in a slot, or raise Overloaded at once when the queue is full."""
+        """Admit one job and run it in a slot."""
+        with self.admit(), self.run():
+            yield
+
+    @contextmanager
+    def admit(self) -> Iterator[None]:
+        """Take a place in the queue for one job (all pages of a document), or raise Overloaded at once."""
         ticket = _lock_any(self._tickets)
         if ticket is None:
             raise self._overloaded("the server is busy with other images")
         try:
-            slot = self._wait_for_slot()
-            try:
-                yield
-            finally:
-                _unlock(slot)
+            yield
         finally:
             _unlock(ticket)
 
-    def _wait_for_slot(self) -> int:
+    @contextmanager
+    def run(self) -> Iterator[None]:
+        """Hold one of the run slots, waiting at most wait_s for one to come free."""
         deadline = time.monotonic() + self.wait_s
         while (slot := _lock_any(self._slots)) is None:
             if time.monotonic() >= deadline:
                 raise self._overloaded(f"no OCR slot came free within {self.wait_s:g} s")
             time.sleep(_POLL_S)
-        return slot
+        try:
+            yield
+        finally:
+            _unlock(slot)
 
     def _overloaded(self, why: str) -> Overloaded:
         retry = max(1, math.ceil(self.wait_s / 2))
