@@ -15,17 +15,20 @@ from flask import Blueprint, Flask, Request, current_app, g, jsonify, render_tem
 from werkzeug.exceptions import HTTPException
 
 import ocr
-from ocr import engine
-from ocr.errors import MalformedRequest, MissingImage, OcrError, TooLarge, UnsupportedImage
+from ocr import engine, renderings
+from ocr.engine import RENDERINGS
+from ocr.errors import InvalidOption, MalformedRequest, MissingImage, OcrError, TooLarge, UnsupportedImage
 from ocr.imaging import configure_pillow
-from ocr.options import ALLOWED_PSM, parse_options
+from ocr.options import parse_options
 from ocr.preprocess import STEPS
 from ocr.slots import SlotPool
 
 log = logging.getLogger("ocr.server")
 bp = Blueprint("ocr", __name__)
 
-FORMATS = {"text": "text/plain", "json": "application/json", "html": "text/html"}
+# By Accept header; hOCR, ALTO and TSV only by the format field, since browsers accept XML.
+NEGOTIABLE = {"text": "text/plain", "json": "application/json", "html": "text/html", "pdf": "application/pdf"}
+FORMATS = {**NEGOTIABLE, **renderings.MIMETYPES}
 LANGUAGE_NAMES = {
     "eng": "English", "deu": "German", "fra": "French", "spa": "Spanish", "ita": "Italian",
     "por": "Portuguese", "nld": "Dutch", "pol": "Polish", "rus": "Russian", "ukr": "Ukrainian",
@@ -56,6 +59,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         MAX_UPLOAD_MB=20,
         MAX_PIXELS=40_000_000,
         TIMEOUT_S=60,
+        MAX_PAGES=50,
+        PDF_DPI=300,
         CONCURRENCY=os.cpu_count() or 1,
         QUEUE=None,  # defaults to twice CONCURRENCY
         QUEUE_WAIT_S=10,
@@ -105,23 +110,34 @@ def camera():
 
 @bp.post("/ocr")
 def recognize():
-    """Read the text of one posted image."""
+    """Read the text of a posted image or document."""
     fields, data = _read_request()
     g.fields = fields
-    options = parse_options(fields, languages=engine.installed_languages(), step_names=STEPS)
-    with current_app.extensions["ocr_slots"].hold():
-        result = ocr.recognize(
-            data,
-            options,
-            max_pixels=int(current_app.config["MAX_PIXELS"]),
-            timeout_s=float(current_app.config["TIMEOUT_S"]),
-        )
-    g.log_details = f"pixels={result.width * result.height} steps={','.join(result.preprocess) or '-'}"
     answer = _response_format(fields)
+    options = parse_options(fields, languages=engine.installed_languages(), step_names=STEPS)
+    limits = ocr.Limits(
+        max_pixels=int(current_app.config["MAX_PIXELS"]),
+        timeout_s=float(current_app.config["TIMEOUT_S"]),
+        max_pages=int(current_app.config["MAX_PAGES"]),
+        pdf_dpi=int(current_app.config["PDF_DPI"]),
+    )
+    slots = current_app.extensions["ocr_slots"]
+    if answer in RENDERINGS:
+        document = ocr.render(data, options, answer, limits=limits, slots=slots)
+        g.log_details = f"format={answer} bytes_out={len(document)}"
+        disposition = f'inline; filename="ocr.{answer if answer != "alto" else "xml"}"'
+        return current_app.response_class(
+            document, mimetype=renderings.MIMETYPES[answer], headers={"Content-Disposition": disposition}
+        )
+    result = ocr.recognize(data, options, limits=limits, slots=slots)
+    g.log_details = (
+        f"pages={len(result.pages)} pixels={sum(p.width * p.height for p in result.pages)} "
+        f"steps={','.join(result.preprocess) or '-'}"
+    )
     if answer == "json":
         return jsonify(result.to_dict())
     if answer == "html":
-        return render_template("result.html", result=result)
+        return render_template("result.html", result=result, formats=RENDERINGS)
     return result.text + "\n", 200, {"Content-Type": "text/plain; charset=utf-8"}
 
 
@@ -226,12 +242,14 @@ def _decode_base64(value: str) -> bytes:
 
 
 def _response_format(fields: dict[str, str]) -> str:
-    """`format` field if valid, else the Accept header; */* or none gives text."""
+    """`format` field if present, else the Accept header; */* or none gives text."""
     requested = fields.get("format", "").strip().lower()
-    if requested in FORMATS:
+    if requested:
+        if requested not in FORMATS:
+            raise InvalidOption(f"format {requested[:20]!r} is not offered; use one of: {', '.join(FORMATS)}")
         return requested
-    best = request.accept_mimetypes.best_match(list(FORMATS.values()), default="text/plain")
-    return next(name for name, mimetype in FORMATS.items() if mimetype == best)
+    best = request.accept_mimetypes.best_match(list(NEGOTIABLE.values()), default="text/plain")
+    return next(name for name, mimetype in NEGOTIABLE.items() if mimetype == best)
 
 
 def _upload_limit_message() -> str:
@@ -267,8 +285,15 @@ def _error_response(status: int, code: str, message: str, headers: dict | None =
 
 
 def _safe_format() -> str:
-    """The negotiated format, from the fields already read (the body may be what failed)."""
-    return _response_format(g.get("fields") or request.args.to_dict())
+    """The error's format, from the fields already read (the body may be what failed).
+
+    A bad format field falls back to the Accept header; document formats get JSON errors.
+    """
+    try:
+        answer = _response_format(g.get("fields") or request.args.to_dict())
+    except InvalidOption:
+        answer = _response_format({})
+    return answer if answer in ("text", "json", "html") else "json"
 
 
 def _handle_ocr_error(error: OcrError):

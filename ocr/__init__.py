@@ -1,16 +1,22 @@
-"""OCR domain: image bytes in, OcrResult out. Never imports Flask."""
+"""OCR domain: image or document bytes in, OcrResult or a rendered document out. Never imports Flask."""
 
 import time
-from dataclasses import replace
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import TypeVar
 
-from . import engine, imaging, preprocess
+from . import engine, imaging, preprocess, renderings
+from .errors import OcrError
 from .geometry import Affine
 from .options import OcrOptions
 from .preprocess import Prepared
-from .result import OcrResult, Word, join_words
+from .result import OcrResult, PageResult, Word
+from .slots import SlotPool
 
-__all__ = ["OcrOptions", "OcrResult", "recognize"]
+__all__ = ["Limits", "OcrOptions", "OcrResult", "recognize", "render"]
 
+T = TypeVar("T")
 # A first reading this unsure may be of sideways or upside-down text: ask OSD.
 DOUBTFUL_CONFIDENCE = 60.0
 # OSD's orientation confidence below this is a guess (Tesseract's own docs use about 2).
@@ -18,38 +24,100 @@ OSD_MIN_CONFIDENCE = 2.0
 OSD_SIDE = 2000  # OSD needs far fewer pixels than OCR
 
 
-def recognize(data: bytes, options: OcrOptions, *, max_pixels: int, timeout_s: float) -> OcrResult:
-    """Decode, preprocess and read one image; word boxes come back in the upright original's pixels."""
+@dataclass(frozen=True)
+class Limits:
+    """What one request may cost."""
+
+    max_pixels: int
+    timeout_s: float
+    max_pages: int = 50
+    pdf_dpi: int = 300
+
+
+def recognize(data: bytes, options: OcrOptions, *, limits: Limits, slots: SlotPool) -> OcrResult:
+    """Read every page; word boxes come back in each upright original page's pixels."""
     started = time.perf_counter()
-    decoded = imaging.decode(data, max_pixels=max_pixels)
+    with slots.admit(), imaging.open_pages(data, max_pixels=limits.max_pixels, max_pages=limits.max_pages, pdf_dpi=limits.pdf_dpi) as pages:
+        outcomes = _each_page(len(pages), slots, lambda index: _read_page(pages, index, options, limits))
+    results = tuple(
+        outcome if isinstance(outcome, PageResult) else PageResult(number=index + 1, width=0, height=0, error=outcome)
+        for index, outcome in enumerate(outcomes)
+    )
+    total = {"total": _ms(started, time.perf_counter())}
+    timings = {**results[0].timings_ms, **total} if len(results) == 1 else total
+    return OcrResult(lang=options.lang, psm=options.psm, pages=results, timings_ms=timings)
+
+
+def render(data: bytes, options: OcrOptions, fmt: str, *, limits: Limits, slots: SlotPool) -> bytes:
+    """Tesseract's own rendering (hocr, tsv, alto, pdf) of every page, merged into one document."""
+    with slots.admit(), imaging.open_pages(data, max_pixels=limits.max_pixels, max_pages=limits.max_pages, pdf_dpi=limits.pdf_dpi) as pages:
+        outcomes = _each_page(len(pages), slots, lambda index: _render_page(pages, index, options, fmt, limits))
+    failed = next((outcome for outcome in outcomes if isinstance(outcome, OcrError)), None)
+    if failed is not None:
+        raise failed  # a document with a page missing would mislead: say what went wrong
+    return renderings.merge(fmt, list(outcomes))
+
+
+def _each_page(count: int, slots: SlotPool, work: Callable[[int], T]) -> list[T | OcrError]:
+    """Run work(page index) for every page, each in an OCR slot, pages in parallel up to the bound.
+
+    A single image fails as a whole; in a document, a failed page is returned as its error.
+    """
+    if count == 1:
+        with slots.run():
+            return [work(0)]
+
+    def guarded(index: int) -> T | OcrError:
+        try:
+            with slots.run():
+                return work(index)
+        except OcrError as e:
+            return e
+
+    with ThreadPoolExecutor(max_workers=min(count, slots.size)) as pool:
+        outcomes = list(pool.map(guarded, range(count)))
+    if all(isinstance(outcome, OcrError) for outcome in outcomes):
+        raise outcomes[0]
+    return outcomes
+
+
+def _read_page(pages: "imaging.Pages", index: int, options: OcrOptions, limits: Limits) -> PageResult:
+    started = time.perf_counter()
+    decoded = pages.decode(index)
     decoded_at = time.perf_counter()
     prepared = preprocess.prepare(decoded.image, options.steps)
     prepared_at = time.perf_counter()
-    words = engine.recognize_words(prepared.image, lang=options.lang, psm=options.psm, timeout_s=timeout_s)
+    words = engine.recognize_words(prepared.image, lang=options.lang, psm=options.psm, timeout_s=limits.timeout_s)
     if options.steps is None and _doubtful(words):
-        prepared, words = _retry_upright(prepared, words, options, timeout_s=timeout_s)
+        prepared, words = _retry_upright(prepared, words, options, timeout_s=limits.timeout_s)
     finished = time.perf_counter()
 
-    original_size = decoded.image.size
+    size = decoded.image.size
     back = prepared.transform.inverse()
-    words = tuple(_map_word(word, back, original_size) for word in words)
-    steps = (("exif_transpose",) if decoded.transposed else ()) + tuple(s.name for s in prepared.steps)
-    return OcrResult(
-        text=join_words(words),
-        lang=options.lang,
-        psm=options.psm,
-        width=original_size[0],
-        height=original_size[1],
-        words=words,
-        preprocess=steps,
+    return PageResult(
+        number=index + 1,
+        width=size[0],
+        height=size[1],
+        words=tuple(_map_word(word, back, size) for word in words),
+        preprocess=_step_names(decoded, prepared),
         preprocess_params={s.name: s.params for s in prepared.steps if s.params},
         timings_ms={
             "decode": _ms(started, decoded_at),
             "preprocess": _ms(decoded_at, prepared_at),
             "ocr": _ms(prepared_at, finished),
-            "total": _ms(started, finished),
         },
     )
+
+
+def _render_page(pages: "imaging.Pages", index: int, options: OcrOptions, fmt: str, limits: Limits) -> renderings.PageRendering:
+    decoded = pages.decode(index)
+    prepared = preprocess.prepare(decoded.image, options.steps)
+    data = engine.render(prepared.image, fmt=fmt, lang=options.lang, psm=options.psm, timeout_s=limits.timeout_s)
+    return renderings.PageRendering(data=data, transform=prepared.transform, size=decoded.image.size)
+
+
+def _step_names(decoded: imaging.DecodedImage, prepared: Prepared) -> tuple[str, ...]:
+    return (("exif_transpose",) if decoded.transposed else ()) + tuple(step.name for step in prepared.steps)
 
 
 def _doubtful(words: tuple[Word, ...]) -> bool:

@@ -1,18 +1,29 @@
-"""Bytes to an upright PIL image: sniff the format, enforce limits, apply EXIF orientation."""
+"""Bytes to upright PIL pages: sniff the format, enforce limits, apply EXIF orientation.
+
+A photo is one page; a multi-frame TIFF has a page per frame; a PDF a page per page.
+Pages are decoded one at a time, when asked for, so a long document never sits in memory whole.
+"""
 
 import io
+import threading
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import pillow_heif
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from .errors import MissingImage, TooLarge, UnsupportedImage
+from .pdf import PdfPages
+
+pillow_heif.register_heif_opener()  # iPhone photos (HEIC/HEIF)
 
 # Raster formats Tesseract users send; anything else is refused before decoding.
-ACCEPTED_FORMATS = ("JPEG", "PNG", "GIF", "BMP", "TIFF", "WEBP", "PPM", "JPEG2000")
+ACCEPTED_FORMATS = ("JPEG", "PNG", "GIF", "BMP", "TIFF", "WEBP", "PPM", "JPEG2000", "HEIF")
+SUPPORTED = "PNG, JPEG, HEIC, TIFF, WebP, BMP, GIF or PDF"
+_PDF_MAGIC = b"%PDF-"
 _SIGNATURES = {
-    b"%PDF": "a PDF document: convert its pages to PNG or JPEG first",
     b"PK\x03\x04": "a ZIP archive (or an Office document)",
     b"<svg": "an SVG drawing: export it as PNG first",
     b"<?xml": "an XML document",
@@ -46,11 +57,63 @@ def configure_pillow(max_pixels: int) -> None:
     Image.MAX_IMAGE_PIXELS = max_pixels
 
 
-def decode(data: bytes, *, max_pixels: int) -> DecodedImage:
-    """Decode one image, refusing non-images and images over max_pixels before decoding."""
+class Pages:
+    """The pages of one upload, decoded on demand; safe to use from several threads."""
+
+    def __init__(self, count: int, decode_page: Callable[[int], DecodedImage], close: Callable[[], None]):
+        self._count, self._decode_page, self._close = count, decode_page, close
+        self._lock = threading.Lock()  # a Pillow file or pdfium document reads one page at a time
+
+    def __len__(self) -> int:
+        return self._count
+
+    def decode(self, index: int) -> DecodedImage:
+        with self._lock:
+            return self._decode_page(index)
+
+    def __enter__(self) -> "Pages":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._close()
+
+
+def open_pages(data: bytes, *, max_pixels: int, max_pages: int, pdf_dpi: int = 300) -> Pages:
+    """Open an image or PDF, refusing non-images and too many pages before decoding anything."""
     if not data:
-        raise MissingImage("the image is empty: send a photo or scan as PNG, JPEG, TIFF, WebP, BMP or GIF")
+        raise MissingImage(f"the image is empty: send a photo or scan as {SUPPORTED}")
+    if data.lstrip()[:5] == _PDF_MAGIC:
+        return _pdf_pages(data, max_pixels=max_pixels, max_pages=max_pages, dpi=pdf_dpi)
     image = _open(data)
+    # TIFF frames are pages; GIF, WebP and MPO frames are animation or previews: first only
+    count = getattr(image, "n_frames", 1) if image.format == "TIFF" else 1
+    _check_page_count(count, max_pages)
+    return Pages(count, lambda index: _decode_frame(image, index, max_pixels=max_pixels), image.close)
+
+
+def _pdf_pages(data: bytes, *, max_pixels: int, max_pages: int, dpi: int) -> Pages:
+    document = PdfPages(data)
+    _check_page_count(len(document), max_pages)
+
+    def decode_page(index: int) -> DecodedImage:
+        return DecodedImage(document.render(index, dpi=dpi, max_pixels=max_pixels), "PDF", False)
+
+    return Pages(len(document), decode_page, document.close)
+
+
+def _check_page_count(count: int, max_pages: int) -> None:
+    if count > max_pages:
+        raise TooLarge(f"the document has {count} pages, over the limit of {max_pages}; send fewer pages at a time")
+    if count == 0:
+        raise UnsupportedImage("the document has no pages")
+
+
+def _decode_frame(image: Image.Image, index: int, *, max_pixels: int) -> DecodedImage:
+    """Frame `index`, checked against the limits before it is decoded, upright and in L or RGB."""
+    try:
+        image.seek(index)
+    except (EOFError, OSError, ValueError) as e:
+        raise UnsupportedImage(f"page {index + 1} of the {image.format} file cannot be read; send the complete file") from e
     width, height = image.size
     if width * height > max_pixels:
         raise TooLarge(
@@ -64,6 +127,8 @@ def decode(data: bytes, *, max_pixels: int) -> DecodedImage:
         )
     _load(image)
     upright, transposed = _exif_transpose(image)
+    if upright is image:
+        upright = image.copy()  # the next seek() would change the shared frame under us
     return DecodedImage(_normalize_mode(upright), image.format, transposed)
 
 
@@ -90,7 +155,7 @@ def _refuse_known_non_images(data: bytes) -> None:
     if head.startswith(b"<") and b"<svg" in head:
         what = _SIGNATURES[b"<svg"]  # drawing programs put an XML prolog, doctype or comment first
     if what:
-        raise UnsupportedImage(f"this is {what}; send a photo or scan as PNG, JPEG, TIFF, WebP, BMP or GIF")
+        raise UnsupportedImage(f"this is {what}; send a photo or scan as {SUPPORTED}")
 
 
 def _unreadable_message(data: bytes) -> str:
@@ -98,12 +163,11 @@ def _unreadable_message(data: bytes) -> str:
     for magic, name in _MAGIC.items():
         if data.startswith(magic):
             return f"the {name} file is truncated or corrupt; send the complete file"
-    return "this is not an image we can read; send a photo or scan as PNG, JPEG, TIFF, WebP, BMP or GIF"
+    return f"this is not an image we can read; send a photo or scan as {SUPPORTED}"
 
 
 def _load(image: Image.Image) -> None:
     try:
-        image.seek(0)  # first frame of an animation or multi-page file
         image.load()
     except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as e:
         raise UnsupportedImage(

@@ -1,11 +1,13 @@
-"""OcrResult and Word, and their renderings as plain text and JSON."""
+"""OcrResult, PageResult and Word, and their renderings as plain text and JSON."""
 
 from dataclasses import asdict, dataclass, field
+
+from .errors import OcrError
 
 
 @dataclass(frozen=True)
 class Word:
-    """One recognized word and its box, in pixels of the upright original image."""
+    """One recognized word and its box, in pixels of the upright original page."""
 
     text: str
     confidence: float
@@ -19,38 +21,102 @@ class Word:
 
 
 @dataclass(frozen=True)
-class OcrResult:
-    """Everything one recognition produced."""
+class PageResult:
+    """What one page produced, or the error that stopped it."""
 
-    text: str
-    lang: str
-    psm: int
+    number: int
     width: int
     height: int
     words: tuple[Word, ...] = ()
     preprocess: tuple[str, ...] = ()
     preprocess_params: dict[str, dict] = field(default_factory=dict)
     timings_ms: dict[str, int] = field(default_factory=dict)
+    error: OcrError | None = None
+
+    @property
+    def text(self) -> str:
+        return join_words(self.words)
 
     @property
     def confidence(self) -> float:
         """Mean word confidence (0-100), 0 when nothing was read."""
-        if not self.words:
-            return 0.0
-        return round(sum(w.confidence for w in self.words) / len(self.words), 1)
+        return _mean_confidence(self.words)
 
     def to_dict(self) -> dict:
-        return {
+        page = {
+            "number": self.number,
+            "width": self.width,
+            "height": self.height,
+            "text": self.text,
+            "confidence": self.confidence,
+            "words": [asdict(w) for w in self.words],
+            "preprocess": list(self.preprocess),
+            "preprocess_params": self.preprocess_params,
+            "timings_ms": self.timings_ms,
+        }
+        if self.error is not None:
+            page["error"] = {"code": self.error.code, "message": self.error.message}
+        return page
+
+
+@dataclass(frozen=True)
+class OcrResult:
+    """Everything one recognition produced: one page for an image, several for a document."""
+
+    lang: str
+    psm: int
+    pages: tuple[PageResult, ...]
+    timings_ms: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        """Pages separated by a form feed, as Tesseract prints them."""
+        return "\f".join(page.text for page in self.pages)
+
+    @property
+    def words(self) -> tuple[Word, ...]:
+        return tuple(word for page in self.pages for word in page.words)
+
+    @property
+    def confidence(self) -> float:
+        return _mean_confidence(self.words)
+
+    @property
+    def width(self) -> int:
+        return self.pages[0].width
+
+    @property
+    def height(self) -> int:
+        return self.pages[0].height
+
+    @property
+    def preprocess(self) -> tuple[str, ...]:
+        return self.pages[0].preprocess
+
+    def to_dict(self) -> dict:
+        """The single-image shape; a document adds `pages` and numbers each word's page."""
+        first = self.pages[0]
+        answer = {
             "text": self.text,
             "confidence": self.confidence,
             "lang": self.lang,
             "psm": self.psm,
-            "preprocess": list(self.preprocess),
-            "preprocess_params": self.preprocess_params,
-            "image": {"width": self.width, "height": self.height},
-            "words": [asdict(w) for w in self.words],
+            "preprocess": list(first.preprocess),
+            "preprocess_params": first.preprocess_params,
+            "image": {"width": first.width, "height": first.height},
+            "words": [asdict(w) for w in first.words],
             "timings_ms": self.timings_ms,
         }
+        if len(self.pages) > 1:
+            answer["words"] = [
+                {**asdict(w), "page": page.number} for page in self.pages for w in page.words
+            ]
+            answer["pages"] = [page.to_dict() for page in self.pages]
+        return answer
+
+
+def _mean_confidence(words: tuple[Word, ...]) -> float:
+    return round(sum(w.confidence for w in words) / len(words), 1) if words else 0.0
 
 
 def join_words(words: tuple[Word, ...]) -> str:

@@ -7,9 +7,8 @@ from unittest import mock
 
 import pytesseract
 import pytest
-from PIL import Image
-
 from conftest import SAMPLE_TEXT, encode, words_of
+from PIL import Image
 
 EXPECTED = words_of(SAMPLE_TEXT)
 

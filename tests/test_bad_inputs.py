@@ -18,10 +18,10 @@ from unittest import mock
 import numpy as np
 import pytesseract
 import pytest
+from conftest import SAMPLE_TEXT, draw_text, encode, words_of
 from PIL import Image, ImageCms, ImageFile
 
 from app import create_app
-from conftest import SAMPLE_TEXT, draw_text, encode, words_of
 
 EXPECTED = words_of(SAMPLE_TEXT)
 UPLOAD_LIMIT = 20 * 1024 * 1024  # create_app's default OCR_MAX_UPLOAD_MB
@@ -148,8 +148,8 @@ CASES = [
     Case("SVG", lambda: raw(SVG, "image/svg+xml"), 415, UNSUPPORTED, "export it as PNG"),
     Case("SVG behind an XML prolog", lambda: upload(SVG_WITH_PROLOG, filename="a.svg"), 415, UNSUPPORTED, "SVG"),
     Case("ZIP archive", lambda: upload(zip_archive(), filename="pages.zip"), 415, UNSUPPORTED, "ZIP"),
-    Case("PDF posing as PNG", lambda: raw(PDF), 415, UNSUPPORTED, "PDF"),
-    Case("PDF upload", lambda: upload(PDF, filename="scan.pdf"), 415, UNSUPPORTED, "convert its pages"),
+    Case("broken PDF posing as PNG", lambda: raw(PDF), 415, UNSUPPORTED, "PDF"),
+    Case("broken PDF upload", lambda: upload(PDF, filename="scan.pdf"), 415, UNSUPPORTED, "damaged"),
     Case("random bytes", lambda: raw(np.random.default_rng(7).bytes(4096)), 415, UNSUPPORTED, "PNG, JPEG"),
     # cut-off and damaged images
     Case("PNG cut in half", lambda: raw(text_png()[: len(text_png()) // 2]), 415, UNSUPPORTED, "truncated"),
@@ -177,7 +177,7 @@ CASES = [
     Case("base64 with non-ASCII", lambda: as_json({"image": "iVBOR\u00e9\u00e9"}), 400, MALFORMED, "base64"),
     Case("data URL not base64", lambda: as_json({"image": "data:image/png,abc"}), 400, MALFORMED, ";base64"),
     Case("data URL of HTML", lambda: as_json({"image": "data:text/html;base64,PGI+"}), 415, UNSUPPORTED, "text/html"),
-    Case("base64 of a PDF", lambda: as_json({"image": b64(PDF)}), 415, UNSUPPORTED, "PDF"),
+    Case("base64 of a broken PDF", lambda: as_json({"image": b64(PDF)}), 415, UNSUPPORTED, "PDF"),
     Case("empty data URL", lambda: as_json({"image": "data:image/png;base64,"}), 400, MISSING, "empty"),
     # hostile option values
     Case("lang as a path", lambda: raw(small_png(), lang="../../tessdata/eng"), 400, INVALID, "installed: eng"),
@@ -460,7 +460,7 @@ ODD_IMAGES = [
     Odd("1-bit PNG", lambda: encode(draw_text(mode="1", ink=0, paper=1))),
     Odd("1-bit fax TIFF", lambda: encode(draw_text(mode="1", ink=0, paper=1), "TIFF", **FAX_PAGE)),
     Odd("animated GIF reads frame one", lambda: frames("GIF")),
-    Odd("multi-page TIFF reads page one", lambda: frames("TIFF")),
+    Odd("multi-page TIFF reads every page", lambda: frames("TIFF"), (*EXPECTED, "something", "else", "entirely")),
     Odd("WebP", lambda: encode(draw_text(), "WEBP", lossless=True)),
     Odd("BMP", lambda: encode(draw_text(), "BMP")),
     Odd("JPEG with an sRGB profile", lambda: with_icc(SRGB_ICC)),

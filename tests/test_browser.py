@@ -6,10 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SAMPLE_TEXT, draw_text, encode, words_of
 from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
-
-from conftest import SAMPLE_TEXT, draw_text, encode, words_of
 
 CHROMIUM = "/usr/bin/chromium"
 QUIET_FLAGS = [

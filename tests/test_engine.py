@@ -3,6 +3,7 @@
 import re
 
 from conftest import SAMPLE_TEXT, words_of
+
 from ocr import engine
 
 

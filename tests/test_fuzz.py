@@ -5,11 +5,11 @@ import io
 import struct
 import zlib
 
+from conftest import draw_text, encode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageCms
 
-from conftest import draw_text, encode
 from ocr.options import ALLOWED_PSM
 from ocr.preprocess import STEPS
 

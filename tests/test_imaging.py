@@ -3,13 +3,19 @@
 import io
 
 import pytest
+from conftest import encode
 from PIL import Image
 
-from conftest import encode
 from ocr.errors import MissingImage, TooLarge, UnsupportedImage
-from ocr.imaging import decode
+from ocr.imaging import open_pages
 
 LIMIT = 40_000_000
+
+
+def decode(data: bytes, *, max_pixels: int):
+    """The first page of an upload."""
+    with open_pages(data, max_pixels=max_pixels, max_pages=50) as pages:
+        return pages.decode(0)
 
 
 def exif_with(orientation: int) -> bytes:

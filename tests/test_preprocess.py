@@ -3,9 +3,9 @@ and the automatic pipeline applies only what an image needs."""
 
 import numpy as np
 import pytest
+from conftest import draw_text
 from PIL import Image
 
-from conftest import draw_text
 from ocr.preprocess import (
     AUTO_STEPS,
     STEPS,
@@ -16,6 +16,7 @@ from ocr.preprocess import (
     flatten_illumination,
     grayscale,
     ink_and_paper_levels,
+    ink_mask,
     is_light_on_dark,
     measure_x_height,
     noise_sigma,
@@ -24,7 +25,6 @@ from ocr.preprocess import (
     rotate,
     set_levels,
     skew_angle,
-    ink_mask,
 )
 
 PARAGRAPH = "\n".join(
