@@ -99,13 +99,13 @@ def _slot_pool(config) -> SlotPool:
 @bp.get("/")
 def index():
     """Upload page."""
-    return render_template("index.html", languages=engine.installed_languages())
+    return render_template("index.html", languages=engine.installed_languages(), language_names=LANGUAGE_NAMES)
 
 
 @bp.get("/camera")
 def camera():
     """Webcam capture page."""
-    return render_template("camera.html", languages=engine.installed_languages())
+    return render_template("camera.html", languages=engine.installed_languages(), language_names=LANGUAGE_NAMES)
 
 
 @bp.post("/ocr")
@@ -137,7 +137,7 @@ def recognize():
     if answer == "json":
         return jsonify(result.to_dict())
     if answer == "html":
-        return render_template("result.html", result=result, formats=RENDERINGS)
+        return render_template("result.html", result=result)
     return result.text + "\n", 200, {"Content-Type": "text/plain; charset=utf-8"}
 
 
@@ -166,6 +166,8 @@ def _read_request() -> tuple[dict[str, str], bytes]:
     if mimetype == "application/json":
         return _read_json()
     fields = request.values.to_dict()
+    if len(request.values.getlist("lang")) > 1:  # a multi-select sends one field per language
+        fields["lang"] = "+".join(request.values.getlist("lang"))
     _refuse_cut_off_body()
     if mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
         upload = request.files.get("image")

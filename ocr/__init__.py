@@ -1,10 +1,14 @@
 """OCR domain: image or document bytes in, OcrResult or a rendered document out. Never imports Flask."""
 
+import base64
+import io
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TypeVar
+
+from PIL import Image
 
 from . import engine, imaging, preprocess, renderings
 from .errors import OcrError
@@ -22,6 +26,7 @@ DOUBTFUL_CONFIDENCE = 60.0
 # OSD's orientation confidence below this is a guess (Tesseract's own docs use about 2).
 OSD_MIN_CONFIDENCE = 2.0
 OSD_SIDE = 2000  # OSD needs far fewer pixels than OCR
+PREVIEW_SIDE = 1600
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,7 @@ def _read_page(pages: "imaging.Pages", index: int, options: OcrOptions, limits: 
             "preprocess": _ms(decoded_at, prepared_at),
             "ocr": _ms(prepared_at, finished),
         },
+        previews=_previews(decoded.image, prepared.image) if options.previews else None,
     )
 
 
@@ -114,6 +120,19 @@ def _render_page(pages: "imaging.Pages", index: int, options: OcrOptions, fmt: s
     prepared = preprocess.prepare(decoded.image, options.steps)
     data = engine.render(prepared.image, fmt=fmt, lang=options.lang, psm=options.psm, timeout_s=limits.timeout_s)
     return renderings.PageRendering(data=data, transform=prepared.transform, size=decoded.image.size)
+
+
+def _previews(original: Image.Image, prepared: Image.Image) -> dict[str, str]:
+    """Small JPEG data URLs of the page as read and as Tesseract saw it, for the result view."""
+    return {"original": _preview(original), "preprocessed": _preview(prepared)}
+
+
+def _preview(image: Image.Image) -> str:
+    small = image.convert("RGB" if image.mode == "RGB" else "L")
+    small.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE))
+    buffer = io.BytesIO()
+    small.save(buffer, "JPEG", quality=80)
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
 def _step_names(decoded: imaging.DecodedImage, prepared: Prepared) -> tuple[str, ...]:

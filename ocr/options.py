@@ -22,6 +22,7 @@ class OcrOptions:
     lang: str = DEFAULT_LANG
     psm: int = DEFAULT_PSM
     steps: tuple[str, ...] | None = None
+    previews: bool = False  # return each page, as read and as preprocessed, as small JPEGs
 
     @property
     def preprocess(self) -> str:
@@ -42,6 +43,7 @@ def parse_options(
         lang=_parse_lang(fields.get("lang"), languages),
         psm=_parse_psm(fields.get("psm")),
         steps=_parse_steps(fields.get("preprocess"), step_names),
+        previews=_parse_flag("previews", fields.get("previews")),
     )
 
 
@@ -77,6 +79,15 @@ def _parse_psm(raw: str | None) -> int:
     if psm not in ALLOWED_PSM:
         raise InvalidOption(f"psm {psm} is not supported; allowed: {allowed}")
     return psm
+
+
+def _parse_flag(name: str, raw: str | None) -> bool:
+    value = (raw or "").strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise InvalidOption(f"{name} {value[:20]!r} is not a yes/no value; use 1 or 0")
 
 
 def _parse_steps(raw: str | None, step_names: Collection[str]) -> tuple[str, ...] | None:

@@ -32,6 +32,7 @@ class PageResult:
     preprocess_params: dict[str, dict] = field(default_factory=dict)
     timings_ms: dict[str, int] = field(default_factory=dict)
     error: OcrError | None = None
+    previews: dict[str, str] | None = None  # {"original": data URL, "preprocessed": data URL}
 
     @property
     def text(self) -> str:
@@ -54,6 +55,8 @@ class PageResult:
             "preprocess_params": self.preprocess_params,
             "timings_ms": self.timings_ms,
         }
+        if self.previews is not None:
+            page["previews"] = self.previews
         if self.error is not None:
             page["error"] = {"code": self.error.code, "message": self.error.message}
         return page
@@ -107,6 +110,8 @@ class OcrResult:
             "words": [asdict(w) for w in first.words],
             "timings_ms": self.timings_ms,
         }
+        if first.previews is not None:
+            answer["previews"] = first.previews
         if len(self.pages) > 1:
             answer["words"] = [
                 {**asdict(w), "page": page.number} for page in self.pages for w in page.words

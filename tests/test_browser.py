@@ -4,9 +4,9 @@ import re
 import threading
 from pathlib import Path
 
-import numpy as np
 import pytest
 from conftest import SAMPLE_TEXT, draw_text, encode, words_of
+from fakecam import document_frame, write_y4m
 from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
@@ -25,34 +25,6 @@ def live_server(app):
     yield f"http://127.0.0.1:{server.port}"
     server.shutdown()
     thread.join()
-
-
-def write_y4m(path: Path, frame_rgb: np.ndarray, *, frames: int = 5) -> None:
-    """A YUV4MPEG2 video of one still frame, the format Chromium's fake camera plays."""
-    height, width, _ = frame_rgb.shape
-    rgb = frame_rgb.astype(np.float32)
-    y = 0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]
-    u = (rgb[..., 2] - y) * 0.564 + 128
-    v = (rgb[..., 0] - y) * 0.713 + 128
-
-    def subsample(plane):  # 4:2:0 chroma: average each 2x2 block
-        return plane.reshape(height // 2, 2, width // 2, 2).mean(axis=(1, 3))
-
-    planes = [np.clip(p, 0, 255).round().astype(np.uint8).tobytes() for p in (y, subsample(u), subsample(v))]
-    with path.open("wb") as video:
-        video.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
-        for _ in range(frames):
-            video.write(b"FRAME\n" + b"".join(planes))
-
-
-def document_frame(width: int = 640, height: int = 480) -> np.ndarray:
-    """A webcam's view of a page: dark desk around a white sheet with the sample text."""
-    page = draw_text(SAMPLE_TEXT.replace("over", "\nover"), font_px=34, margin=24)
-    frame = np.full((height, width, 3), 60, dtype=np.uint8)
-    sheet = np.asarray(page.convert("RGB"))[: height - 40, : width - 40]
-    top, left = (height - sheet.shape[0]) // 2, (width - sheet.shape[1]) // 2
-    frame[top : top + sheet.shape[0], left : left + sheet.shape[1]] = sheet
-    return frame
 
 
 def launch(playwright, *extra_flags):
@@ -118,7 +90,8 @@ def test_camera_page_reads_the_fake_webcam(live_server, tmp_path):
         page.click("#capture-button")
         expect(page.locator("#ocr-text")).to_contain_text("lazy dogs", timeout=30_000)
         assert words_of(page.locator("#ocr-text").inner_text()) == words_of(SAMPLE_TEXT)
-        expect(page.locator("#capture-preview")).to_be_visible()
+        expect(page.locator("#viewer-image")).to_be_visible()  # the captured frame, with its word boxes
+        assert page.locator("#word-boxes rect").count() == len(words_of(SAMPLE_TEXT))
         browser.close()
 
 
@@ -129,4 +102,41 @@ def test_camera_page_explains_a_denied_camera(live_server):
         page.goto(live_server + "/camera")
         expect(page.locator("#camera-status")).to_contain_text("denied", timeout=15_000)
         expect(page.locator("#camera-fallback")).to_be_visible()
+        browser.close()
+
+
+def test_viewer_draws_one_box_per_word_and_pages_through_a_pdf(live_server, tmp_path):
+    document = tmp_path / "report.pdf"
+    pages = [draw_text(f"Page {word} of the report", font_px=40) for word in ("one", "two", "three")]
+    pages[0].save(document, "PDF", save_all=True, append_images=pages[1:], resolution=150.0)
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page()
+        page.goto(live_server + "/")
+        page.set_input_files("#image-input", str(document))
+        expect(page.locator("#page-label")).to_have_text("Page 1 of 3", timeout=30_000)
+        assert page.locator("#word-boxes rect").count() == len(words_of("Page one of the report"))
+        assert "one" in page.locator("#word-boxes rect title").all_text_contents()[1]
+        page.click("#page-next")
+        expect(page.locator("#page-label")).to_have_text("Page 2 of 3")
+        assert "two" in page.locator("#word-boxes rect title").all_text_contents()[1]
+        page.click("#show-preprocessed")
+        expect(page.locator("#viewer-note")).to_be_visible()
+        assert page.locator("#word-boxes rect").count() == 0
+        browser.close()
+
+
+def test_text_and_searchable_pdf_downloads(live_server, tmp_path):
+    photo = tmp_path / "page.png"
+    photo.write_bytes(encode(draw_text()))
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(accept_downloads=True)
+        page.goto(live_server + "/")
+        page.set_input_files("#image-input", str(photo))
+        expect(page.locator("#ocr-text")).to_contain_text("lazy dogs", timeout=30_000)
+        with page.expect_download() as download:
+            page.click("[data-format=pdf]")
+        assert download.value.suggested_filename == "ocr.pdf"
+        assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
         browser.close()

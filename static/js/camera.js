@@ -85,7 +85,13 @@ captureButton.addEventListener("click", async () => {
   capturePreview.src = URL.createObjectURL(frame);
   capturePreview.hidden = false;
   await recognizeAndShow(frame, "capture.jpg");
+  hidePreviewOnceViewerShows();
 });
+
+// The viewer below the text shows the same frame with its word boxes once the answer is in.
+function hidePreviewOnceViewerShows() {
+  capturePreview.hidden = !document.getElementById("viewer").hidden;
+}
 
 startButton.addEventListener("click", () => start(select.value || undefined));
 select.addEventListener("change", () => start(select.value));
@@ -97,5 +103,5 @@ fallback.addEventListener("submit", (event) => {
   event.preventDefault();
   capturePreview.src = URL.createObjectURL(file);
   capturePreview.hidden = false;
-  recognizeAndShow(file, file.name);
+  recognizeAndShow(file, file.name).then(hidePreviewOnceViewerShows);
 });

@@ -2,32 +2,42 @@
 
 const $ = (id) => document.getElementById(id);
 const maxUploadBytes = Number(document.body.dataset.maxUploadBytes || 0);
+const SVG = "http://www.w3.org/2000/svg";
+let last = null; // { blob, filename, result, page, showing } of the last reading
+let downloadUrl = null;
 
-/** POST an image blob to /ocr with the page's options; resolves to the JSON result. */
-export async function recognize(blob, filename) {
+function selectedOptions() {
+  const fields = {};
+  const lang = $("lang-select");
+  if (lang) fields.lang = [...lang.selectedOptions].map((o) => o.value).join("+") || "eng";
+  const preprocess = $("preprocess-select");
+  if (preprocess) fields.preprocess = preprocess.value;
+  return fields;
+}
+
+/** POST an image blob to /ocr with the page's options, asking for `format`; resolves to the response. */
+async function post(blob, filename, format, extra = {}) {
   if (maxUploadBytes && blob.size > maxUploadBytes) {
     throw new Error(`The image is ${(blob.size / 1048576).toFixed(1)} MB, over the ` +
       `${(maxUploadBytes / 1048576).toFixed(0)} MB limit. Choose a smaller image.`);
   }
   const body = new FormData();
   body.append("image", blob, filename);
-  for (const field of ["lang", "preprocess"]) {
-    const select = $(`${field}-select`);
-    if (select) body.append(field, select.value);
-  }
-  const response = await fetch("/ocr?format=json", { method: "POST", body });
-  const answer = await response.json().catch(() => null);
+  for (const [name, value] of Object.entries({ ...selectedOptions(), ...extra })) body.append(name, value);
+  const response = await fetch(`/ocr?format=${format}`, { method: "POST", body });
   if (!response.ok) {
+    const answer = await response.json().catch(() => null);
     throw new Error(answer?.error?.message || `The server answered ${response.status}. Try again.`);
   }
-  return answer;
+  return response;
 }
 
 /** Show a spinner with elapsed seconds until the returned function is called. */
-export function showBusy() {
+function showBusy(what) {
   const started = performance.now();
   const tick = () => { $("busy-elapsed").textContent = ((performance.now() - started) / 1000).toFixed(1); };
   tick();
+  $("busy-what").textContent = `${what}…`;
   $("busy").hidden = false;
   $("error").hidden = true;
   const timer = setInterval(tick, 100);
@@ -39,30 +49,108 @@ export function showError(message) {
   $("error").hidden = false;
 }
 
-let downloadUrl = null;
-
-/** Put the recognized text in #ocr-text (as text, never as HTML) and enable copy and download. */
-export function showResult(result) {
+/** Put the recognized text in #ocr-text (as text, never as HTML), with copy, downloads and the viewer. */
+function showResult(result) {
   $("ocr-text").textContent = result.text;
+  const pages = result.pages || [result];
+  const failed = pages.filter((page) => page.error).map((page) => `page ${page.number}: ${page.error.message}`);
   const seconds = (result.timings_ms.total / 1000).toFixed(1);
-  $("result-meta").textContent =
-    `${result.words.length} words · confidence ${result.confidence} · ${seconds} s`;
+  $("result-meta").textContent = [
+    pages.length > 1 ? `${pages.length} pages` : null,
+    `${result.words.length} words`, `confidence ${result.confidence}`, `${seconds} s`,
+  ].filter(Boolean).join(" · ");
+  if (failed.length) showError(`Some pages could not be read: ${failed.join("; ")}`);
   if (downloadUrl) URL.revokeObjectURL(downloadUrl);
   downloadUrl = URL.createObjectURL(new Blob([result.text], { type: "text/plain" }));
   $("download-link").href = downloadUrl;
   $("result").hidden = false;
+  showPage(0);
 }
 
-/** Run one recognition with busy indicator and error reporting. */
+// --- the page viewer: original or preprocessed image, word boxes coloured by confidence ---
+
+function pageOf(index) {
+  const pages = last.result.pages;
+  if (!pages) return { ...last.result, width: last.result.image.width, height: last.result.image.height };
+  return pages[index];
+}
+
+function showPage(index) {
+  const count = last.result.pages ? last.result.pages.length : 1;
+  last.page = Math.max(0, Math.min(count - 1, index));
+  const page = pageOf(last.page);
+  $("page-nav").hidden = count < 2;
+  $("page-label").textContent = `Page ${last.page + 1} of ${count}`;
+  $("page-prev").disabled = last.page === 0;
+  $("page-next").disabled = last.page === count - 1;
+  $("viewer").hidden = !page.previews;
+  if (!page.previews) return;
+  const preprocessed = last.showing === "preprocessed";
+  $("viewer-image").src = page.previews[preprocessed ? "preprocessed" : "original"];
+  $("show-original").setAttribute("aria-pressed", String(!preprocessed));
+  $("show-preprocessed").setAttribute("aria-pressed", String(preprocessed));
+  $("viewer-note").hidden = !preprocessed;
+  drawBoxes(page, !preprocessed && $("show-boxes").checked);
+}
+
+function drawBoxes(page, visible) {
+  const svg = $("word-boxes");
+  svg.setAttribute("viewBox", `0 0 ${page.width} ${page.height}`);
+  svg.replaceChildren();
+  if (!visible) return;
+  for (const word of page.words) {
+    const rect = document.createElementNS(SVG, "rect");
+    for (const [name, value] of Object.entries({ x: word.left, y: word.top, width: word.width, height: word.height })) {
+      rect.setAttribute(name, value);
+    }
+    rect.setAttribute("class", word.confidence >= 90 ? "good" : word.confidence >= 70 ? "fair" : "poor");
+    const title = document.createElementNS(SVG, "title");
+    title.textContent = `${word.text} — confidence ${word.confidence}`;
+    rect.append(title);
+    svg.append(rect);
+  }
+}
+
+$("page-prev").addEventListener("click", () => showPage(last.page - 1));
+$("page-next").addEventListener("click", () => showPage(last.page + 1));
+$("show-boxes").addEventListener("change", () => showPage(last.page));
+for (const which of ["original", "preprocessed"]) {
+  $(`show-${which}`).addEventListener("click", () => { last.showing = which; showPage(last.page); });
+}
+
+/** Read one image or document, with busy indicator and error reporting. */
 export async function recognizeAndShow(blob, filename) {
-  const done = showBusy();
+  const done = showBusy("Reading text");
   try {
-    showResult(await recognize(blob, filename));
+    const result = await (await post(blob, filename, "json", { previews: "1" })).json();
+    last = { blob, filename, result, page: 0, showing: "original" };
+    showResult(result);
   } catch (error) {
     showError(error.message);
   } finally {
     done();
   }
+}
+
+// The other formats come from the same file, read again by the server in that format.
+for (const button of document.querySelectorAll("[data-format]")) {
+  button.addEventListener("click", async () => {
+    if (!last) return;
+    const format = button.dataset.format;
+    const done = showBusy(`Making ${button.textContent.trim()}`);
+    try {
+      const file = await (await post(last.blob, last.filename, format)).blob();
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(file);
+      link.download = `ocr.${format === "alto" ? "xml" : format}`;
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+    } catch (error) {
+      showError(error.message);
+    } finally {
+      done();
+    }
+  });
 }
 
 $("copy-button").addEventListener("click", async () => {

@@ -14,7 +14,8 @@ function choose(file) {
   if (previewUrl) URL.revokeObjectURL(previewUrl);
   previewUrl = URL.createObjectURL(file);
   preview.src = previewUrl;
-  preview.hidden = false;
+  // browsers show neither PDF, TIFF nor HEIC in an <img>: the viewer shows their pages after reading
+  preview.hidden = !/^image\/(png|jpeg|gif|webp|bmp)$/.test(file.type);
   input.required = false;
   recognizeAndShow(file, file.name || "pasted.png");
 }
