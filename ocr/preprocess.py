@@ -24,7 +24,7 @@ MAX_UPSCALE, MAX_DOWNSCALE = 4.0, 0.25
 MAX_PREPARED_PIXELS, MAX_SIDE_PX = 60_000_000, 32_000
 MAX_SKEW_DEG, MIN_SKEW_DEG = 15.0, 0.4
 NOISE_SIGMA = 5.0  # estimated sensor noise (gray levels) worth a median filter
-MEASURE_SIDE = 1200  # measurements run on a copy no bigger than this
+MEASURE_SIDE = 2400  # text is measured on a copy no bigger than this
 
 
 @dataclass(frozen=True)
@@ -36,13 +36,21 @@ class AppliedStep:
 
 
 @dataclass(frozen=True)
+class Layout:
+    """What the pipeline measured of the text: x-height (None if no text found) and skew."""
+
+    x_height: float | None
+    skew_degrees: float
+
+
+@dataclass(frozen=True)
 class Prepared:
     """The image handed to Tesseract, the steps that made it and how its pixels map back."""
 
     image: Image.Image
     steps: tuple[AppliedStep, ...] = ()
     transform: Affine = Affine()  # upright original -> this image
-    x_height: float | None = None  # text size in this image's pixels, once a step measured it
+    layout: "Layout | None" = None  # text size and skew in this image's pixels, once measured
 
     def with_step(self, image: Image.Image, name: str, transform: Affine | None = None, **params) -> "Prepared":
         return replace(
@@ -212,11 +220,12 @@ def text_x_height(ink: np.ndarray) -> float | None:
     return float(heights[letters][order][np.searchsorted(cumulative, cumulative[-1] / 2)])
 
 
-def measure_x_height(image: Image.Image, *, side: int) -> float | None:
-    """The text's x-height in the image's own pixels, measured on a copy at most `side` wide."""
+def measure_layout(image: Image.Image, *, side: int) -> Layout:
+    """Text size (in the image's own pixels) and skew, from one ink mask of a copy at most `side` wide."""
     measure = _thumbnail(grayscale(image), side)
-    x_height = text_x_height(ink_mask(measure))
-    return x_height * image.width / measure.width if x_height else None
+    ink = ink_mask(measure)
+    x_height = text_x_height(ink)
+    return Layout(x_height * image.width / measure.width if x_height else None, skew_angle(ink))
 
 
 def skew_angle(ink: np.ndarray, *, max_degrees: float = MAX_SKEW_DEG) -> float:
@@ -309,11 +318,10 @@ def _run_invert(prepared: Prepared) -> Prepared:
 
 def _run_scale(prepared: Prepared) -> Prepared:
     gray = grayscale(prepared.image)
-    x_height = measure_x_height(gray, side=MEASURE_SIDE * 2)
-    if x_height is None:
-        return replace(prepared, image=gray)
-    if COMFORTABLE_X_HEIGHT_PX[0] <= x_height <= COMFORTABLE_X_HEIGHT_PX[1]:
-        return replace(prepared, image=gray, x_height=x_height)
+    layout = _layout(prepared)
+    x_height = layout.x_height
+    if x_height is None or COMFORTABLE_X_HEIGHT_PX[0] <= x_height <= COMFORTABLE_X_HEIGHT_PX[1]:
+        return replace(prepared, image=gray, layout=layout)
     factor = min(MAX_UPSCALE, max(MAX_DOWNSCALE, TARGET_X_HEIGHT_PX / x_height))
     # never grow past what Tesseract (and memory) can take
     factor = min(factor, (MAX_PREPARED_PIXELS / (gray.width * gray.height)) ** 0.5, MAX_SIDE_PX / max(gray.size))
@@ -322,7 +330,7 @@ def _run_scale(prepared: Prepared) -> Prepared:
     scaled = prepared.with_step(
         image, "scale", Affine.scaling(*actual), factor=round(factor, 3), x_height_px=round(x_height, 1)
     )
-    return replace(scaled, x_height=x_height * actual[1])
+    return replace(scaled, layout=replace(layout, x_height=x_height * actual[1]))
 
 
 def _run_denoise(prepared: Prepared) -> Prepared:
@@ -337,7 +345,7 @@ def _run_flatten(prepared: Prepared) -> Prepared:
     # Always worth it: on evenly lit white paper it changes nothing, and shadows, gray or
     # textured paper and vignetting all vanish.
     gray = grayscale(prepared.image)
-    background = estimate_background(gray, text_height=_known_x_height(prepared))
+    background = estimate_background(gray, text_height=_layout(prepared).x_height or TARGET_X_HEIGHT_PX)
     return prepared.with_step(
         flatten_illumination(gray, background=background), "flatten", spread=round(lighting_spread(background), 3)
     )
@@ -351,12 +359,14 @@ def _run_contrast(prepared: Prepared) -> Prepared:
 
 def _run_deskew(prepared: Prepared) -> Prepared:
     gray = grayscale(prepared.image)
-    angle = skew_angle(ink_mask(_thumbnail(gray, MEASURE_SIDE)))
+    layout = _layout(prepared)
+    angle = layout.skew_degrees
     if abs(angle) < MIN_SKEW_DEG:
-        return replace(prepared, image=gray)
+        return replace(prepared, image=gray, layout=layout)
     image = rotate(gray, degrees=-angle)
     transform = Affine.rotation(-angle, old_size=gray.size, new_size=image.size)
-    return prepared.with_step(image, "deskew", transform, angle=angle)
+    deskewed = prepared.with_step(image, "deskew", transform, angle=angle)
+    return replace(deskewed, layout=replace(layout, skew_degrees=0.0))
 
 
 def _run_binarize(prepared: Prepared) -> Prepared:
@@ -367,15 +377,13 @@ def _run_binarize(prepared: Prepared) -> Prepared:
 
 def _run_sauvola(prepared: Prepared) -> Prepared:
     gray = grayscale(prepared.image)
-    window = int(_known_x_height(prepared) * 4) | 1
+    window = int((_layout(prepared).x_height or TARGET_X_HEIGHT_PX) * 4) | 1
     return prepared.with_step(binarize_sauvola(gray, window=window), "sauvola", method="sauvola", window=window)
 
 
-def _known_x_height(prepared: Prepared) -> float:
-    """The text size measured by an earlier step, else measured now; the target if there is no text."""
-    if prepared.x_height is not None:
-        return prepared.x_height
-    return measure_x_height(prepared.image, side=MEASURE_SIDE) or TARGET_X_HEIGHT_PX
+def _layout(prepared: Prepared) -> Layout:
+    """The layout an earlier step measured, else measured now (once per request in auto)."""
+    return prepared.layout or measure_layout(prepared.image, side=MEASURE_SIDE)
 
 
 STEPS: dict[str, Callable[[Prepared], Prepared]] = {

@@ -18,7 +18,7 @@ from ocr.preprocess import (
     ink_and_paper_levels,
     ink_mask,
     is_light_on_dark,
-    measure_x_height,
+    measure_layout,
     noise_sigma,
     otsu_threshold,
     prepare,
@@ -126,12 +126,12 @@ def test_a_page_on_a_dark_desk_is_still_dark_on_light():
 
 @pytest.mark.parametrize("font_px", [12, 24, 60])
 def test_x_height_follows_the_font_size(font_px):
-    x_height = measure_x_height(page(font_px=font_px), side=4000)
+    x_height = measure_layout(page(font_px=font_px), side=4000).x_height
     assert 0.4 * font_px <= x_height <= 0.75 * font_px
 
 
 def test_blank_page_has_no_x_height():
-    assert measure_x_height(Image.new("L", (400, 300), 255), side=1000) is None
+    assert measure_layout(Image.new("L", (400, 300), 255), side=1000).x_height is None
 
 
 @pytest.mark.parametrize("degrees", [-12.0, -4.0, 3.0, 9.5])
