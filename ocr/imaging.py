@@ -39,6 +39,8 @@ _MAGIC = {
     b"MM\x00*": "TIFF",
 }
 _SRGB = ImageCms.createProfile("sRGB")
+# What Pillow raises on damaged files, by plugin and by stage (it has no single error type).
+_PILLOW_READ_ERRORS = (OSError, SyntaxError, ValueError, EOFError, TypeError, KeyError, IndexError, MemoryError)
 # Tesseract refuses any image wider or taller than this ("Image too large"), whatever its pixel count.
 MAX_SIDE_PX = 32767
 
@@ -85,8 +87,7 @@ def open_pages(data: bytes, *, max_pixels: int, max_pages: int, pdf_dpi: int = 3
     if data.lstrip()[:5] == _PDF_MAGIC:
         return _pdf_pages(data, max_pixels=max_pixels, max_pages=max_pages, dpi=pdf_dpi)
     image = _open(data)
-    # TIFF frames are pages; GIF, WebP and MPO frames are animation or previews: first only
-    count = getattr(image, "n_frames", 1) if image.format == "TIFF" else 1
+    count = _page_count(image)
     _check_page_count(count, max_pages)
     return Pages(count, lambda index: _decode_frame(image, index, max_pixels=max_pixels), image.close)
 
@@ -101,6 +102,16 @@ def _pdf_pages(data: bytes, *, max_pixels: int, max_pages: int, dpi: int) -> Pag
     return Pages(len(document), decode_page, document.close)
 
 
+def _page_count(image: Image.Image) -> int:
+    """TIFF frames are pages; GIF, WebP and MPO frames are animation or previews, so one page."""
+    if image.format != "TIFF":
+        return 1
+    try:  # counting walks every directory of the file: a damaged one fails here
+        return image.n_frames
+    except _PILLOW_READ_ERRORS as e:
+        raise UnsupportedImage("the TIFF file is truncated or corrupt; send the complete file") from e
+
+
 def _check_page_count(count: int, max_pages: int) -> None:
     if count > max_pages:
         raise TooLarge(f"the document has {count} pages, over the limit of {max_pages}; send fewer pages at a time")
@@ -112,7 +123,7 @@ def _decode_frame(image: Image.Image, index: int, *, max_pixels: int) -> Decoded
     """Frame `index`, checked against the limits before it is decoded, upright and in L or RGB."""
     try:
         image.seek(index)
-    except (EOFError, OSError, ValueError) as e:
+    except _PILLOW_READ_ERRORS as e:
         raise UnsupportedImage(f"page {index + 1} of the {image.format} file cannot be read; send the complete file") from e
     width, height = image.size
     if width * height > max_pixels:
@@ -169,7 +180,7 @@ def _unreadable_message(data: bytes) -> str:
 def _load(image: Image.Image) -> None:
     try:
         image.load()
-    except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as e:
+    except _PILLOW_READ_ERRORS as e:
         raise UnsupportedImage(
             f"the {image.format} image is truncated or corrupt ({e}); send the complete file"
         ) from e
