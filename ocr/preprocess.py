@@ -23,8 +23,11 @@ COMFORTABLE_X_HEIGHT_PX = (10.0, 45.0)
 MAX_UPSCALE, MAX_DOWNSCALE = 4.0, 0.25
 MAX_PREPARED_PIXELS, MAX_SIDE_PX = 60_000_000, 32_000
 MAX_SKEW_DEG, MIN_SKEW_DEG = 15.0, 0.4
-NOISE_SIGMA = 5.0  # estimated sensor noise (gray levels) worth a median filter
+EVEN_LIGHT, WHITE_PAPER = 0.03, 235  # below this background spread, at least this paper level
+NOISE_SIGMA = 8.0  # estimated noise (gray levels) worth a median filter; clean captures measure 1-4
 MEASURE_SIDE = 2400  # text is measured on a copy no bigger than this
+QUICK_MEASURE_SIDE = 1600  # ...or this one, where letters stay this many pixels tall in it:
+RELIABLE_X_HEIGHT_PX = 8.0
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,7 @@ def rescale(image: Image.Image, *, factor: float) -> Image.Image:
 
 def flatten_illumination(image: Image.Image, *, background: Image.Image) -> Image.Image:
     """Divide out the paper's brightness (shadows, gradients, gray paper) so paper becomes white."""
+    background = background.resize(image.size, Image.Resampling.BILINEAR)
     index = (np.asarray(background, dtype=np.uint16) << 8) | np.asarray(image, dtype=np.uint16)
     return Image.fromarray(np.take(_DIVISION_TABLE, index))
 
@@ -223,7 +227,7 @@ def text_x_height(ink: np.ndarray) -> float | None:
 def measure_layout(image: Image.Image, *, side: int) -> Layout:
     """Text size (in the image's own pixels) and skew, from one ink mask of a copy at most `side` wide."""
     measure = _thumbnail(grayscale(image), side)
-    ink = ink_mask(measure)
+    ink = ink_mask(denoise(measure))  # specks must not pass for letters
     x_height = text_x_height(ink)
     return Layout(x_height * image.width / measure.width if x_height else None, skew_angle(ink))
 
@@ -250,15 +254,22 @@ def skew_angle(ink: np.ndarray, *, max_degrees: float = MAX_SKEW_DEG) -> float:
 
 
 def noise_sigma(image: Image.Image) -> float:
-    """Gaussian noise level in gray levels (Immerkaer's Laplacian estimate, made robust by a median).
+    """Noise level in gray levels: Immerkaer's Laplacian estimate, made robust by a median.
 
-    Measured on a full-resolution crop: shrinking first would average the noise away.
+    Measured on a full-resolution crop and again at half resolution, keeping the larger:
+    JPEG smooths single-pixel noise into grain two or three pixels wide.
     """
     width, height = min(1024, image.width), min(1024, image.height)
     left, top = (image.width - width) // 2, (image.height - height) // 2
-    crop = np.asarray(image.crop((left, top, left + width, top + height)), dtype=np.float32)
+    crop = image.crop((left, top, left + width, top + height))
+    half = crop.resize((max(1, width // 2), max(1, height // 2)), Image.Resampling.BOX)
+    # averaging 2x2 pixels halves independent noise: scale the half-size estimate back up
+    return max(_laplacian_sigma(crop), 2 * _laplacian_sigma(half))
+
+
+def _laplacian_sigma(image: Image.Image) -> float:
     kernel = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float32)
-    response = np.abs(ndimage.convolve(crop, kernel, mode="nearest"))
+    response = np.abs(ndimage.convolve(np.asarray(image, dtype=np.float32), kernel, mode="nearest"))
     # the kernel turns noise of sigma s into noise of sigma 6s; letter edges are a minority
     return float(np.median(response) / (0.6745 * 6))
 
@@ -280,17 +291,17 @@ def ink_and_paper_levels(image: Image.Image) -> tuple[int, int]:
 
 def lighting_spread(background: Image.Image) -> float:
     """How unevenly lit the paper is: spread of the background over its level."""
-    low, high = np.percentile(np.asarray(_thumbnail(background, 400)), [5, 95])
+    low, high = np.percentile(np.asarray(background), [5, 95])
     return float((high - low) / max(high, 1.0))
 
 
 def estimate_background(image: Image.Image, *, text_height: float) -> Image.Image:
-    """The paper without the ink: a brightness closing wider than the strokes, then smoothed."""
+    """The paper without the ink, at low resolution: a brightness closing wider than the strokes, smoothed."""
     shrink = max(1.0, text_height / 3)
-    small = image.resize((max(1, round(image.width / shrink)), max(1, round(image.height / shrink))), Image.Resampling.BOX)
-    paper = ndimage.grey_closing(np.asarray(small), size=(7, 7))
+    size = (max(1, round(image.width / shrink)), max(1, round(image.height / shrink)))
+    paper = ndimage.grey_closing(np.asarray(image.resize(size, Image.Resampling.BOX)), size=(7, 7))
     paper = ndimage.gaussian_filter(paper.astype(np.float32), 2)
-    return Image.fromarray(np.clip(paper, 0, 255).astype(np.uint8)).resize(image.size, Image.Resampling.BILINEAR)
+    return Image.fromarray(np.clip(paper, 0, 255).astype(np.uint8))
 
 
 def _thumbnail(image: Image.Image, side: int) -> Image.Image:
@@ -342,18 +353,22 @@ def _run_denoise(prepared: Prepared) -> Prepared:
 
 
 def _run_flatten(prepared: Prepared) -> Prepared:
-    # Always worth it: on evenly lit white paper it changes nothing, and shadows, gray or
-    # textured paper and vignetting all vanish.
     gray = grayscale(prepared.image)
     background = estimate_background(gray, text_height=_layout(prepared).x_height or TARGET_X_HEIGHT_PX)
+    spread = lighting_spread(background)
+    paper = float(np.median(np.asarray(background)))
+    if spread < EVEN_LIGHT and paper >= WHITE_PAPER:
+        return replace(prepared, image=gray)  # evenly lit white paper: dividing would change nothing
     return prepared.with_step(
-        flatten_illumination(gray, background=background), "flatten", spread=round(lighting_spread(background), 3)
+        flatten_illumination(gray, background=background), "flatten", spread=round(spread, 3), paper=round(paper)
     )
 
 
 def _run_contrast(prepared: Prepared) -> Prepared:
     gray = grayscale(prepared.image)
     black, white = ink_and_paper_levels(gray)
+    if black <= 10 and white >= 245:
+        return replace(prepared, image=gray)  # already black on white
     return prepared.with_step(set_levels(gray, black=black, white=white), "contrast", black=black, white=white)
 
 
@@ -382,8 +397,17 @@ def _run_sauvola(prepared: Prepared) -> Prepared:
 
 
 def _layout(prepared: Prepared) -> Layout:
-    """The layout an earlier step measured, else measured now (once per request in auto)."""
-    return prepared.layout or measure_layout(prepared.image, side=MEASURE_SIDE)
+    """The layout an earlier step measured, else measured now (once per request in auto).
+
+    A quick look at a small copy suffices for ordinary text; small print needs a closer one.
+    """
+    if prepared.layout is not None:
+        return prepared.layout
+    quick = measure_layout(prepared.image, side=QUICK_MEASURE_SIDE)
+    shrink = min(1.0, QUICK_MEASURE_SIDE / max(prepared.image.size))
+    if quick.x_height is not None and quick.x_height * shrink >= RELIABLE_X_HEIGHT_PX:
+        return quick
+    return measure_layout(prepared.image, side=MEASURE_SIDE)
 
 
 STEPS: dict[str, Callable[[Prepared], Prepared]] = {
@@ -397,8 +421,9 @@ STEPS: dict[str, Callable[[Prepared], Prepared]] = {
     "binarize": _run_binarize,
     "sauvola": _run_sauvola,
 }
-# Scale comes early: shrinking a big photo first makes every later step cheaper.
-AUTO_STEPS = ("grayscale", "invert", "scale", "denoise", "flatten", "contrast", "deskew")
+# Scale comes early: shrinking a big photo first makes every later step cheaper; noise goes
+# before it, since enlarged noise grows into blobs that pass for ink.
+AUTO_STEPS = ("grayscale", "invert", "denoise", "scale", "flatten", "contrast", "deskew")
 
 
 def prepare(image: Image.Image, steps: tuple[str, ...] | None) -> Prepared:
