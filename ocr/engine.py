@@ -64,6 +64,7 @@ def _tesseract_run(image: Image.Image, timeout_s: float, what: str) -> Iterator[
     # Leptonica reads it faster (0.11 s less Tesseract CPU on an A4 page than PGM), while
     # PNG compression of a big page costs more than the OCR of a webcam frame.
     image.format = "TIFF"
+    image.info = {}  # hints from the upload (say, fax compression for a 1-bit TIFF) must not reach the encoder
     try:
         yield
     except (pytesseract.TesseractError, pytesseract.TesseractNotFoundError, OSError) as e:
