@@ -92,9 +92,10 @@ def _read_page(pages: "imaging.Pages", index: int, options: OcrOptions, limits: 
     decoded_at = time.perf_counter()
     prepared = preprocess.prepare(decoded.image, options.steps)
     prepared_at = time.perf_counter()
-    words = engine.recognize_words(prepared.image, lang=options.lang, psm=options.psm, timeout_s=limits.timeout_s)
+    dpi = _dpi(decoded, prepared)
+    words = engine.recognize_words(prepared.image, lang=options.lang, psm=options.psm, timeout_s=limits.timeout_s, dpi=dpi)
     if options.steps is None and _doubtful(words):
-        prepared, words = _retry_upright(prepared, words, options, timeout_s=limits.timeout_s)
+        prepared, words = _retry_upright(prepared, words, options, timeout_s=limits.timeout_s, dpi=dpi)
     finished = time.perf_counter()
 
     size = decoded.image.size
@@ -118,7 +119,10 @@ def _read_page(pages: "imaging.Pages", index: int, options: OcrOptions, limits: 
 def _render_page(pages: "imaging.Pages", index: int, options: OcrOptions, fmt: str, limits: Limits) -> renderings.PageRendering:
     decoded = pages.decode(index)
     prepared = preprocess.prepare(decoded.image, options.steps)
-    data = engine.render(prepared.image, fmt=fmt, lang=options.lang, psm=options.psm, timeout_s=limits.timeout_s)
+    data = engine.render(
+        prepared.image, fmt=fmt, lang=options.lang, psm=options.psm, timeout_s=limits.timeout_s,
+        dpi=_dpi(decoded, prepared),
+    )
     return renderings.PageRendering(data=data, transform=prepared.transform, size=decoded.image.size)
 
 
@@ -135,6 +139,17 @@ def _preview(image: Image.Image) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+def _dpi(decoded: imaging.DecodedImage, prepared: Prepared) -> int | None:
+    """The resolution to tell Tesseract: the page's declared one, followed through any rescaling,
+    else one implied by the measured text (the x-height of 10-12 pt type is about 0.07 inch),
+    else None, to let Tesseract estimate it as plain `tesseract` does."""
+    if decoded.dpi:
+        return round(decoded.dpi * prepared.transform.scale)
+    if prepared.layout and prepared.layout.x_height:
+        return max(70, min(1200, round(prepared.layout.x_height / 0.07)))
+    return None
+
+
 def _step_names(decoded: imaging.DecodedImage, prepared: Prepared) -> tuple[str, ...]:
     return (("exif_transpose",) if decoded.transposed else ()) + tuple(step.name for step in prepared.steps)
 
@@ -144,7 +159,7 @@ def _doubtful(words: tuple[Word, ...]) -> bool:
 
 
 def _retry_upright(
-    prepared: Prepared, words: tuple[Word, ...], options: OcrOptions, *, timeout_s: float
+    prepared: Prepared, words: tuple[Word, ...], options: OcrOptions, *, timeout_s: float, dpi: int | None
 ) -> tuple[Prepared, tuple[Word, ...]]:
     """Turn the page by OSD's confident answer and read again; keep whichever reading is surer."""
     probe = preprocess.rescale(prepared.image, factor=min(1.0, OSD_SIDE / max(prepared.image.size)))
@@ -157,7 +172,9 @@ def _retry_upright(
         image, "orient", Affine.rotation(-clockwise, old_size=prepared.image.size, new_size=image.size),
         degrees=clockwise, confidence=round(confidence, 2),
     )
-    turned_words = engine.recognize_words(turned.image, lang=options.lang, psm=options.psm, timeout_s=timeout_s)
+    turned_words = engine.recognize_words(
+        turned.image, lang=options.lang, psm=options.psm, timeout_s=timeout_s, dpi=dpi
+    )
     if _mean_confidence(turned_words) > _mean_confidence(words):
         return turned, turned_words
     return prepared, words

@@ -42,6 +42,11 @@ class Affine:
             f=other.d * self.c + other.e * self.f + other.f,
         )
 
+    @property
+    def scale(self) -> float:
+        """How much lengths grow under this map (rotation aside)."""
+        return abs(self.a * self.e - self.b * self.d) ** 0.5
+
     def inverse(self) -> "Affine":
         det = self.a * self.e - self.b * self.d
         a, b, d, e = self.e / det, -self.b / det, -self.d / det, self.a / det

@@ -52,6 +52,7 @@ class DecodedImage:
     image: Image.Image
     source_format: str
     transposed: bool
+    dpi: float | None = None  # from the file (or the PDF rendering), when plausible
 
 
 def configure_pillow(max_pixels: int) -> None:
@@ -97,7 +98,8 @@ def _pdf_pages(data: bytes, *, max_pixels: int, max_pages: int, dpi: int) -> Pag
     _check_page_count(len(document), max_pages)
 
     def decode_page(index: int) -> DecodedImage:
-        return DecodedImage(document.render(index, dpi=dpi, max_pixels=max_pixels), "PDF", False)
+        image = document.render(index, dpi=dpi, max_pixels=max_pixels)
+        return DecodedImage(image, "PDF", False, _resolution(image.info))
 
     return Pages(len(document), decode_page, document.close)
 
@@ -140,7 +142,16 @@ def _decode_frame(image: Image.Image, index: int, *, max_pixels: int) -> Decoded
     upright, transposed = _exif_transpose(image)
     if upright is image:
         upright = image.copy()  # the next seek() would change the shared frame under us
-    return DecodedImage(_normalize_mode(upright), image.format, transposed)
+    return DecodedImage(_normalize_mode(upright), image.format, transposed, _resolution(image.info))
+
+
+def _resolution(info: dict) -> float | None:
+    """The horizontal dpi a file declares, if it is one a scanner or camera could mean."""
+    try:
+        dpi = float(info.get("dpi", (0, 0))[0])
+    except (TypeError, ValueError, IndexError):
+        return None
+    return dpi if 70 <= dpi <= 2400 else None
 
 
 def _open(data: bytes) -> Image.Image:

@@ -40,6 +40,7 @@ class PdfPages:
                 scale *= (max_pixels / pixels) ** 0.5
             image = page.render(scale=scale).to_pil()
             page.close()
+        image.info["dpi"] = (scale * POINTS_PER_INCH,) * 2
         return image.convert("RGB") if image.mode != "RGB" else image
 
     def close(self) -> None:
