@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import math
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from bench import texts
+from bench.texts import pick
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/liberation"), Path("/usr/share/fonts/truetype/dejavu"))
 # Liberation (Debian fonts-liberation) has Times/Arial/Courier metrics; DejaVu is the fallback.
@@ -94,9 +95,15 @@ def render(paragraphs: list[str], face: str, size: int, width: int, height: int 
     return np.asarray(img, np.float32) / 255.0, "\n".join(line for line in lines if line.strip())
 
 
+def crop_to_text(mask: np.ndarray, margin: int) -> np.ndarray:
+    """Crop a coverage mask to its inked area plus margin on every side."""
+    ys, xs = np.nonzero(mask)
+    return np.pad(mask[ys.min(): ys.max() + 1, xs.min(): xs.max() + 1], margin)
+
+
 def document(rng: np.random.Generator, kinds: tuple[str, ...]) -> list[str]:
     """Paragraphs of one randomly chosen kind of content."""
-    kind = kinds[int(rng.integers(len(kinds)))]
+    kind = pick(rng, kinds)
     if kind == "letter":
         return texts.letter(rng)
     if kind == "prose":
@@ -104,11 +111,6 @@ def document(rng: np.random.Generator, kinds: tuple[str, ...]) -> list[str]:
     if kind == "board":
         return texts.board(rng)
     return texts.screen(rng)
-
-
-def pick(rng: np.random.Generator, options: tuple):
-    """One of options, chosen by rng."""
-    return options[int(rng.integers(len(options)))]
 
 
 # --- pixel helpers -----------------------------------------------------------------------
@@ -173,7 +175,7 @@ def desk(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
 def perspective_coeffs(src: np.ndarray, dst: np.ndarray) -> tuple:
     """Coefficients for Image.transform(PERSPECTIVE), which maps output points dst to input src."""
     rows, rhs = [], []
-    for (x, y), (u, v) in zip(dst, src):
+    for (x, y), (u, v) in zip(dst, src, strict=True):
         rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
         rows.append([0, 0, 0, x, y, 1, -v * x, -v * y])
         rhs += [u, v]
@@ -211,10 +213,16 @@ def place(page: np.ndarray, background: np.ndarray, corners: np.ndarray) -> np.n
 
 
 # --- categories --------------------------------------------------------------------------
+# Each maker takes its own rng and a difficulty level in [0, 1) that sets its main degradation.
 
-def clean_scan(rng: np.random.Generator) -> Capture:
+def lerp(lo: float, hi: float, t: float) -> float:
+    """Linear interpolation from lo (t=0) to hi (t=1)."""
+    return lo + (hi - lo) * t
+
+
+def clean_scan(rng: np.random.Generator, level: float) -> Capture:
     """Control: a 300 dpi flatbed scan of a letter-size page, black on white, 10-12 pt."""
-    size = round(rng.uniform(10, 12) * 300 / 72)
+    size = round(lerp(12, 10, level) * 300 / 72)
     mask, text = render(document(rng, ("letter", "prose")), pick(rng, ("serif", "sans")), size,
                         2550, 3300, margin=300)
     arr = compose(mask, WHITE, BLACK).mean(axis=2, keepdims=True)
@@ -222,22 +230,24 @@ def clean_scan(rng: np.random.Generator) -> Capture:
     return Capture(img, text)
 
 
-def webcam(rng: np.random.Generator) -> Capture:
-    """A 640x480 webcam frame of a page held up to the camera: tilt, soft focus, noise, JPEG."""
-    size = int(rng.integers(17, 21))
+def webcam(rng: np.random.Generator, level: float) -> Capture:
+    """A 640x480 webcam frame of a note held up to the camera: tilt, soft focus, noise, JPEG."""
+    page_size = (460, 400)
     mask, text = render(document(rng, ("letter", "prose", "board")), pick(rng, ("sans", "serif")),
-                        size, 540, 380, margin=22, spacing=1.3)
+                        int(rng.integers(17, 21)), *page_size, margin=22, spacing=1.35)
     page = compose(mask, (225, 222, 212), (40, 38, 42))
-    scene = place(page, desk(rng, (480, 640)),
-                  page_corners(rng, (540, 380), (640, 480), rng.choice([-1, 1]) * rng.uniform(1, 3), 0.03))
+    tilt = rng.choice([-1, 1]) * lerp(1, 3, level)
+    scene = place(page, desk(rng, (480, 640)), page_corners(rng, page_size, (640, 480), tilt, 0.03))
+    # Cheap lens: darker corners and a warm white balance.
     scene *= vignette(scene.shape[:2], 0.25)[..., None] * np.array([1.0, 0.97, 0.9], np.float32)
-    img = blur(to_image(noise(rng, scene, 4.0, 2.0)), rng.uniform(0.9, 1.2))
+    img = blur(to_image(noise(rng, scene, 4.0, 2.0)), lerp(0.8, 1.2, level))
     return Capture(img, text, "JPEG", {"quality": 80})
 
 
-def phone_rotated(rng: np.random.Generator) -> Capture:
+def phone_rotated(rng: np.random.Generator, level: float) -> Capture:
     """A 12 MP phone photo stored sideways or upside down, upright only via its EXIF Orientation."""
-    orientation = int(pick(rng, (6, 8, 3)))
+    # Tag 6 (phone held upright) is the common case; 8 and 3 are the phone turned the other ways.
+    orientation = 8 if level < 0.25 else 6 if level < 0.75 else 3
     frame = (3000, 4000) if orientation in (6, 8) else (4000, 3000)
     page_w = int(min(0.8 * frame[0], 0.85 * frame[1] * 8.5 / 11))
     page_h = int(page_w * 11 / 8.5)
@@ -246,9 +256,9 @@ def phone_rotated(rng: np.random.Generator) -> Capture:
                         margin=page_w // 9)
     shape = (frame[1], frame[0])
     page = compose(mask, (236, 234, 228), (30, 30, 34))
-    scene = place(page, desk(rng, shape), page_corners(rng, (page_w, page_h), frame, rng.uniform(-2, 2), 0.04))
+    scene = place(page, desk(rng, shape), page_corners(rng, (page_w, page_h), frame, rng.uniform(-1.5, 1.5), 0.05))
     scene *= (0.75 + 0.25 * ramp(rng, shape))[..., None]
-    upright = blur(to_image(noise(rng, scene, 5.0, 2.0)), 1.2)
+    upright = blur(to_image(noise(rng, scene, 6.0, 2.0)), 1.6)
     # Viewers apply the tag to get back upright, so store the inverse turn.
     stored = upright.transpose({6: Image.Transpose.ROTATE_90, 8: Image.Transpose.ROTATE_270,
                                 3: Image.Transpose.ROTATE_180}[orientation])
@@ -257,50 +267,47 @@ def phone_rotated(rng: np.random.Generator) -> Capture:
     return Capture(stored, text, "JPEG", {"quality": 90, "exif": exif})
 
 
-def shadow(rng: np.random.Generator) -> Capture:
-    """A page photographed under a desk lamp: strong falloff and a soft shadow across the text."""
-    w, h = 1700, 2200
+def shadow(rng: np.random.Generator, level: float) -> Capture:
+    """A page photographed under a desk lamp: light falloff and a soft cast shadow over part of the text."""
     mask, text = render(document(rng, ("letter", "prose")), pick(rng, ("serif", "sans")),
-                        int(rng.integers(30, 36)), w, h, margin=190)
-    light = 0.45 + 0.55 * ramp(rng, (h, w))
-    # A soft-edged elliptical shadow, e.g. of the photographer's arm or phone.
-    y = np.linspace(0, 1, h, dtype=np.float32)[:, None]
-    x = np.linspace(0, 1, w, dtype=np.float32)[None, :]
-    cy, cx, ry, rx = rng.uniform(0.3, 0.7), rng.uniform(0.2, 0.8), rng.uniform(0.2, 0.35), rng.uniform(0.3, 0.5)
-    d = ((y - cy) / ry) ** 2 + ((x - cx) / rx) ** 2
-    light *= 1 - rng.uniform(0.45, 0.6) / (1 + np.exp((d - 1) * 6))
+                        int(rng.integers(30, 36)), 1500)
+    mask = crop_to_text(mask, 100)
+    shape = mask.shape
+    light = 0.8 + 0.2 * ramp(rng, shape)
+    # The shadow of the photographer's arm or phone: a soft edge sweeping over part of the text.
+    reach = ramp(rng, shape)
+    light *= 1 - rng.uniform(0.5, 0.6) / (1 + np.exp((reach - lerp(0.15, 0.65, level)) / 0.03))
     arr = compose(mask, WHITE, BLACK) * light[..., None]
     img = blur(to_image(noise(rng, arr, 3.0, 1.0)), 0.8)
     return Capture(img, text, "JPEG", {"quality": 90})
 
 
-def low_contrast(rng: np.random.Generator) -> Capture:
-    """A faded photocopy: gray text with patchy toner on gray paper."""
-    w, h = 1700, 2200
+def low_contrast(rng: np.random.Generator, level: float) -> Capture:
+    """A faded photocopy, cropped to its text: gray text on gray paper with copier grain."""
     mask, text = render(document(rng, ("letter", "prose")), pick(rng, ("serif", "sans")),
-                        int(rng.integers(28, 34)), w, h, margin=190)
-    # Worn toner deposits unevenly, so strokes are broken at the scale of a letter.
-    toner = 0.5 + 0.5 * smooth_field(rng, (h, w), (h // 12, w // 12))
-    paper = rng.uniform(155, 180)
-    arr = compose(mask * toner, (paper,) * 3, (paper - rng.uniform(35, 45),) * 3)
-    img = blur(to_image(noise(rng, arr, 4.0)), 0.9)
+                        int(rng.integers(28, 34)), 1400)
+    mask = crop_to_text(mask, 60)
+    paper = rng.uniform(150, 180)
+    arr = compose(mask, (paper,) * 3, (paper - lerp(19, 14, level),) * 3)
+    img = blur(to_image(noise(rng, arr, 5.5)), 0.9)
     return Capture(img.convert("L"), text)
 
 
-def skew_keystone(rng: np.random.Generator) -> Capture:
-    """A page shot at an angle: 4-12 degrees of rotation and a mild perspective keystone."""
-    w, h = 1300, 1700
+def skew_keystone(rng: np.random.Generator, level: float) -> Capture:
+    """A book page shot at an angle: 4-12 degrees of rotation and a mild perspective keystone."""
+    w, h = 900, 1300
     mask, text = render(document(rng, ("letter", "prose")), pick(rng, ("serif", "sans")),
-                        int(rng.integers(24, 28)), w, h, margin=120)
+                        int(rng.integers(24, 28)), w, h, margin=90, spacing=1.5)
     page = compose(mask, (240, 238, 232), (28, 28, 32))
-    angle = rng.choice([-1, 1]) * rng.uniform(4, 12)
-    scene = place(page, desk(rng, (2400, 1800)), page_corners(rng, (w, h), (1800, 2400), angle,
-                                                               rng.uniform(0.05, 0.12)))
+    # Squared: most hand-held shots are only a little off; steep ones are rarer.
+    angle = rng.choice([-1, 1]) * lerp(4, 12, level ** 2)
+    scene = place(page, desk(rng, (1800, 1350)), page_corners(rng, (w, h), (1350, 1800), angle,
+                                                               rng.uniform(0.03, 0.08)))
     img = blur(to_image(noise(rng, scene, 3.0, 1.5)), 0.8)
     return Capture(img, text, "JPEG", {"quality": 88})
 
 
-def noise_jpeg(rng: np.random.Generator) -> Capture:
+def noise_jpeg(rng: np.random.Generator, level: float) -> Capture:
     """A dim low-light photo: heavy sensor noise, then saved as a small, heavily compressed JPEG."""
     w, h = 1400, 1000
     mask, text = render(document(rng, ("letter", "prose", "board")), pick(rng, ("serif", "sans")),
@@ -308,69 +315,90 @@ def noise_jpeg(rng: np.random.Generator) -> Capture:
     page = compose(mask, (rng.uniform(115, 140),) * 3, (30, 30, 34))
     scene = place(page, desk(rng, (1200, 1600)) * 0.5, page_corners(rng, (w, h), (1600, 1200),
                                                                     rng.uniform(-1, 1), 0.02))
-    img = to_image(noise(rng, scene, rng.uniform(16, 22), 8.0))
-    return Capture(img, text, "JPEG", {"quality": int(rng.integers(15, 31))})
+    img = to_image(noise(rng, scene, lerp(20, 32, level), 8.0))
+    return Capture(img, text, "JPEG", {"quality": round(lerp(30, 15, level))})
 
 
-def dark_mode(rng: np.random.Generator) -> Capture:
-    """A photo of a dark-themed screen or slide: light text on dark, moire bands and blur."""
-    w, h = 1280, 800
+def dark_mode(rng: np.random.Generator, level: float) -> Capture:
+    """A photo of a dark-themed window from a distance: small light-on-dark text, moire bands, blur."""
     mask, text = render(document(rng, ("screen", "board")), pick(rng, ("sans", "sans-bold")),
-                        int(rng.integers(24, 30)), w, h, margin=60, spacing=1.5)
-    bg, fg = rng.uniform(22, 40), rng.uniform(195, 230)
+                        round(lerp(19, 10, level)), 1280, spacing=1.5)
+    mask = crop_to_text(mask, int(rng.integers(30, 90)))
+    h, w = mask.shape
+    bg, fg = rng.uniform(22, 40), rng.uniform(130, 200)
     arr = compose(mask, (bg, bg, bg + 6), (fg, fg, fg - 8))
     # Moire: the camera sensor grid beating against the screen's pixel grid.
     period, theta = rng.uniform(5, 9), rng.uniform(0, math.pi)
     y, x = np.mgrid[0:h, 0:w].astype(np.float32)
     phase = 2 * math.pi * (x * math.cos(theta) + y * math.sin(theta)) / period
-    arr *= 1 + 0.18 * np.stack([np.sin(phase + k * 2.1) for k in range(3)], axis=2)
-    img = blur(to_image(noise(rng, arr, 4.0, 2.0)), rng.uniform(0.9, 1.3))
+    arr *= 1 + 0.2 * np.stack([np.sin(phase + k * 2.1) for k in range(3)], axis=2)
+    img = blur(to_image(noise(rng, arr, 4.0, 2.0)), rng.uniform(0.9, 1.2))
     return Capture(img, text, "JPEG", {"quality": 85})
 
 
-def small_print(rng: np.random.Generator) -> Capture:
+def small_print(rng: np.random.Generator, level: float) -> Capture:
     """Fine print scanned at low resolution: x-height of only 5-8 pixels."""
     face = pick(rng, ("serif", "sans"))
-    size = size_for_x_height(face, rng.uniform(5, 8))
-    mask, text = render(document(rng, ("letter", "prose")), face, size, 60 * size, None, margin=40)
-    img = to_image(noise(rng, compose(mask, WHITE, BLACK), 2.0)[..., 0])
-    return Capture(blur(img, 0.4), text)
+    # Render 4x larger and average down, as a scanner's sensor does, instead of using hinted tiny glyphs.
+    size = size_for_x_height(face, 4 * lerp(7, 5, level))
+    mask, text = render(document(rng, ("letter", "prose")), face, size, 60 * size, None, margin=160)
+    page = to_image(compose(mask, WHITE, BLACK).mean(axis=2))
+    small = np.asarray(page.reduce(4), np.float32)[..., None]
+    img = blur(to_image(noise(rng, small, 3.0)[..., 0]), lerp(0.6, 1.0, level))
+    return Capture(img, text)
 
 
-def coloured_paper(rng: np.random.Generator) -> Capture:
-    """A note on coloured, textured paper, possibly in coloured ink."""
-    w, h = 1500, 1100
+def fibres(rng: np.random.Generator, shape: tuple[int, int], count: int) -> np.ndarray:
+    """Coverage in [0, 1] of short dark fibres and flecks, as in recycled or construction paper."""
+    h, w = shape
+    img = Image.new("L", (w, h), 0)
+    draw = ImageDraw.Draw(img)
+    for x, y, length, angle, shade in zip(rng.uniform(0, w, count), rng.uniform(0, h, count),
+                                          rng.uniform(3, 16, count), rng.uniform(0, math.pi, count),
+                                          rng.uniform(60, 255, count), strict=True):
+        dx, dy = length * math.cos(angle) / 2, length * math.sin(angle) / 2
+        draw.line((x - dx, y - dy, x + dx, y + dy), fill=int(shade), width=int(rng.integers(1, 3)))
+    return np.asarray(img.filter(ImageFilter.GaussianBlur(0.7)), np.float32) / 255.0
+
+
+def coloured_paper(rng: np.random.Generator, level: float) -> Capture:
+    """A note on coloured, fibrous recycled paper, often in coloured ink."""
     mask, text = render(document(rng, ("board", "letter")), pick(rng, ("sans", "serif")),
-                        int(rng.integers(28, 34)), w, h, margin=90)
+                        int(rng.integers(28, 34)), 1400)
+    # The capture is cropped to the note, so there is little bare paper to misread.
+    mask = crop_to_text(mask, 70)
+    h, w = mask.shape
     paper = np.array(pick(rng, ((245, 228, 120), (246, 190, 205), (175, 205, 240), (190, 228, 185),
                                 (196, 164, 122))), np.float32)
-    ink = pick(rng, ((25, 40, 140), (30, 30, 30), (150, 30, 35), (30, 90, 50)))
-    # Paper texture: cloudy fibre density plus fine grain.
-    texture = 0.75 + 0.25 * smooth_field(rng, (h, w), (30, 40)) + 0.08 * smooth_field(rng, (h, w), (220, 300))
-    arr = compose(mask, paper * texture[..., None], ink)
-    img = blur(to_image(noise(rng, arr, 9.0, 4.0)), 0.8)
+    # Ballpoint and felt-tip colours, several of them not much darker than the paper.
+    ink = pick(rng, ((40, 70, 170), (60, 60, 64), (185, 45, 55), (35, 120, 70), (110, 50, 150)))
+    # Fibres take the paper's dye more deeply, so they are a darker shade of the paper.
+    cloud = 0.9 + 0.1 * smooth_field(rng, (h, w), (20, 28))
+    dark = 1 - 0.35 * fibres(rng, (h, w), int(lerp(300, 1500, level) * h * w / 1e6))
+    arr = compose(mask, paper * (cloud * dark)[..., None], ink)
+    img = blur(to_image(noise(rng, arr, 6.0, 3.0)), 0.7)
     return Capture(img, text, "JPEG", {"quality": 88})
 
 
-def thermal_receipt(rng: np.random.Generator) -> Capture:
-    """A scanned thermal till receipt: narrow, faint uneven gray print, fading and dead print-head dots."""
+def thermal_receipt(rng: np.random.Generator, level: float) -> Capture:
+    """A scanned thermal till receipt: narrow, faint uneven gray print on crumpled paper."""
     width_chars = int(rng.integers(30, 40))
     size = int(rng.integers(22, 26))
-    face = "mono"
-    w = int(font(face, size).getlength("M" * width_chars)) + 60
-    mask, text = render(texts.receipt(rng, width_chars), face, size, w, None, margin=30, spacing=1.25)
+    w = math.ceil(font("mono", size).getlength("M" * width_chars)) + 62
+    mask, text = render(texts.receipt(rng, width_chars), "mono", size, w, None, margin=30, spacing=1.25)
     h = mask.shape[0]
     # Heat fades unevenly; dead print-head elements leave faint columns along the paper feed.
-    strength = 0.45 + 0.35 * smooth_field(rng, (h, w), (3, 2)) * ramp(rng, (h, w))
+    strength = lerp(0.6, 0.32, level) * (1 - 0.5 * smooth_field(rng, (h, w), (3, 2)) * ramp(rng, (h, w)))
     dead = np.where(rng.random(w) < 0.05, rng.uniform(0.2, 0.6, w), 1.0).astype(np.float32)
-    dots = rng.uniform(0.6, 1.0, (h, w)).astype(np.float32)
-    coverage = mask * strength * dead[None, :] * dots
-    arr = compose(coverage, (240, 238, 232), (40, 40, 45))
+    # Neighbouring print-head dots never heat quite alike, so strokes are grainy.
+    dots = rng.uniform(0.5, 1.0, (h, w)).astype(np.float32)
+    crumple = 0.88 + 0.12 * smooth_field(rng, (h, w), (8, 4))
+    arr = compose(mask * strength * dead[None, :] * dots, (240 * crumple)[..., None], (40, 40, 45))
     img = blur(to_image(noise(rng, arr, 4.0, 1.0)), 0.7)
     return Capture(img, text)
 
 
-CATEGORIES: dict[str, Callable[[np.random.Generator], Capture]] = {
+CATEGORIES: dict[str, Callable[[np.random.Generator, float], Capture]] = {
     "clean_scan": clean_scan,
     "webcam": webcam,
     "phone_rotated": phone_rotated,
@@ -383,19 +411,23 @@ CATEGORIES: dict[str, Callable[[np.random.Generator], Capture]] = {
     "coloured_paper": coloured_paper,
     "thermal_receipt": thermal_receipt,
 }
+GOLDEN = (math.sqrt(5) - 1) / 2
 
 
-def generate(out_dir: Path, *, seed: int = 1, per_category: int = 4,
-             categories: list[str] | None = None) -> list[dict]:
+def generate(out_dir: Path, *, seed: int = 1, per_category: int = 4) -> list[dict]:
     """Write per_category images of each category plus manifest.json into out_dir; return the manifest."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest = []
-    for name in categories or CATEGORIES:
+    for name in CATEGORIES:
+        key = zlib.crc32(name.encode())
+        start = np.random.default_rng([seed, key]).random()
         for i in range(per_category):
-            # Keyed by name and index so an image does not change when other categories or counts do.
-            rng = np.random.default_rng([seed, zlib.crc32(name.encode()), i])
-            capture = CATEGORIES[name](rng)
+            # Golden-ratio steps spread any number of images evenly over the difficulty range,
+            # which keeps small per-category means stable; keying by name and index keeps an
+            # image the same when other categories or the count change.
+            level = (start + i * GOLDEN) % 1.0
+            capture = CATEGORIES[name](np.random.default_rng([seed, key, i]), level)
             file = f"{name}_{i:02d}.{capture.suffix}"
             capture.image.save(out_dir / file, capture.format, **capture.options)
             manifest.append({"file": file, "category": name, "text": capture.text})

@@ -44,16 +44,23 @@ def is_healthy(url: str) -> bool:
 
 
 @contextmanager
-def running_server(*, workers: int = 2, timeout: int = 120, startup: float = 60.0) -> Iterator[str]:
-    """Run `gunicorn app:create_app()` from the project root on a free port; yield its base URL."""
+def running_server(*, root: Path = PROJECT_ROOT, workers: int | None = None,
+                   startup: float = 60.0) -> Iterator[str]:
+    """Run `gunicorn app:create_app()` from root (the project) on a free port; yield its base URL.
+
+    gunicorn reads root/gunicorn.conf.py by itself, so the server runs as configured for
+    production; only the bind address and, if given, the worker count are overridden.
+    """
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    cmd = [gunicorn_path(), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-           "--timeout", str(timeout), "app:create_app()"]
+    cmd = [gunicorn_path(), "--bind", f"127.0.0.1:{port}"]
+    if workers is not None:
+        cmd += ["--workers", str(workers)]
+    cmd.append("app:create_app()")
     # One OpenMP thread per tesseract, as in the plain-tesseract baseline.
     env = {**os.environ, "OMP_THREAD_LIMIT": os.environ.get("OMP_THREAD_LIMIT", "1")}
     with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             _wait_healthy(proc, url, startup, log)
             yield url

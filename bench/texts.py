@@ -85,37 +85,38 @@ BOARD_ITEMS = [
 
 SCREEN_HEADERS = ["Settings", "Account overview", "System status", "Project dashboard",
                   "Network preferences", "Storage and backup"]
+# One "label: value" phrase per row; far-apart columns would test reading order, not recognition.
 SCREEN_ROWS = [
     "Signed in as {first_lower}.{last_lower}@example.com",
-    "Wireless network    Connected",
-    "Battery level    {pct}%",
-    "Storage used    {gb} GB of 128 GB",
-    "Last backup    {weekday} at {hour}:{minute}",
-    "Automatic updates    On",
-    "Notifications    Off",
-    "Display brightness    {pct}%",
-    "Open tasks    {n}",
-    "Software version    {n}.{minute}.{hour}",
-    "Two-factor authentication    Enabled",
-    "Language    English (United States)",
-    "Time zone    UTC+{hour_small}:00",
+    "Wireless network: Connected",
+    "Battery level: {pct}%",
+    "Storage used: {gb} GB of 128 GB",
+    "Last backup: {weekday} at {hour}:{minute}",
+    "Automatic updates: On",
+    "Notifications: Off",
+    "Display brightness: {pct}%",
+    "Open tasks: {n}",
+    "Software version: {n}.{minute}.{hour}",
+    "Two-factor authentication: Enabled",
+    "Language: English (United States)",
+    "Time zone: UTC+{hour_small}:00",
     "Sync with cloud every {n} minutes",
 ]
 
 
-def _pick(rng: np.random.Generator, seq):
+def pick(rng: np.random.Generator, seq):
     """Return one element of seq chosen by rng."""
     return seq[int(rng.integers(len(seq)))]
 
 
 def _slots(rng: np.random.Generator) -> dict:
     """Random values for the {slot} placeholders used by the templates."""
-    first, last = _pick(rng, FIRST_NAMES), _pick(rng, LAST_NAMES)
+    first, last = pick(rng, FIRST_NAMES), pick(rng, LAST_NAMES)
     return {
         "first": first, "last": last, "first_lower": first.lower(), "last_lower": last.lower(),
-        "town": _pick(rng, TOWNS), "street": _pick(rng, STREETS), "month": _pick(rng, MONTHS),
-        "weekday": _pick(rng, WEEKDAYS), "topic": _pick(rng, TOPICS),
-        "date": f"{int(rng.integers(1, 29))} {_pick(rng, MONTHS)}",
+        "town": pick(rng, TOWNS), "street": pick(rng, STREETS), "month": pick(rng, MONTHS),
+        "weekday": pick(rng, WEEKDAYS), "topic": pick(rng, TOPICS),
+        "date": f"{int(rng.integers(1, 29))} {pick(rng, MONTHS)}",
         "amount": f"{int(rng.integers(120, 9800)):,}", "n": int(rng.integers(2, 12)),
         "hour": int(rng.integers(1, 12)), "hour_small": int(rng.integers(1, 9)),
         "minute": f"{int(rng.integers(0, 60)):02d}",
@@ -130,27 +131,30 @@ def _sentences(rng: np.random.Generator, pool: list[str], count: int) -> list[st
 
 
 def paragraphs(rng: np.random.Generator, kind: str, count: int) -> list[str]:
-    """Paragraphs of letter or prose sentences, 3-5 sentences each."""
+    """count paragraphs of 3-5 letter or prose sentences, no sentence template used twice."""
     pool = LETTER_SENTENCES if kind == "letter" else PROSE_SENTENCES
-    return [" ".join(_sentences(rng, pool, int(rng.integers(3, 6)))) for _ in range(count)]
+    sentences = _sentences(rng, pool, len(pool))
+    sizes = rng.integers(3, 6, count)
+    cuts = np.minimum(np.cumsum(sizes), len(sentences))
+    return [" ".join(sentences[a:b]) for a, b in zip([0, *cuts[:-1]], cuts, strict=True) if b > a]
 
 
 def letter(rng: np.random.Generator) -> list[str]:
     """A short business letter as paragraphs; empty strings are blank lines."""
     s = _slots(rng)
-    title = _pick(rng, ["Mr.", "Ms.", "Dr."])
+    title = pick(rng, ["Mr.", "Ms.", "Dr."])
     body = paragraphs(rng, "letter", int(rng.integers(2, 4)))
     return ([f"{s['town']}, {s['date']} 2024", "", f"Dear {title} {s['last']},"] + body
-            + ["Kind regards,", f"{s['first']} {_pick(rng, LAST_NAMES)}"])
+            + ["Kind regards,", f"{s['first']} {pick(rng, LAST_NAMES)}"])
 
 
 def receipt(rng: np.random.Generator, width: int) -> list[str]:
-    """A shop receipt of roughly 10-17 lines, columns padded to width characters."""
+    """A shop receipt of 13-17 lines, price columns padded out to width characters."""
     def row(label: str, value: str) -> str:
         return label + " " * max(1, width - len(label) - len(value)) + value
 
     s = _slots(rng)
-    store = _pick(rng, STORES)
+    store = pick(rng, STORES)
     lines = [store.center(width).rstrip(), f"{int(rng.integers(1, 400))} {s['street'].upper()}",
              f"{s['town'].upper()}",
              f"{int(rng.integers(1, 13)):02d}/{int(rng.integers(1, 29)):02d}/2024  {s['hour']:02d}:{s['minute']}"]
@@ -170,9 +174,9 @@ def receipt(rng: np.random.Generator, width: int) -> list[str]:
 
 def board(rng: np.random.Generator) -> list[str]:
     """A whiteboard or slide: a title followed by 5-9 bullet points."""
-    return [_pick(rng, BOARD_TITLES)] + _sentences(rng, BOARD_ITEMS, int(rng.integers(5, 10)))
+    return [pick(rng, BOARD_TITLES)] + _sentences(rng, BOARD_ITEMS, int(rng.integers(5, 10)))
 
 
 def screen(rng: np.random.Generator) -> list[str]:
     """Settings-style screen text: a header and 7-11 label/value rows."""
-    return [_pick(rng, SCREEN_HEADERS)] + _sentences(rng, SCREEN_ROWS, int(rng.integers(7, 12)))
+    return [pick(rng, SCREEN_HEADERS)] + _sentences(rng, SCREEN_ROWS, int(rng.integers(7, 12)))
