@@ -27,6 +27,8 @@ DOUBTFUL_CONFIDENCE = 60.0
 OSD_MIN_CONFIDENCE = 2.0
 OSD_SIDE = 2000  # OSD needs far fewer pixels than OCR
 PREVIEW_SIDE = 1600
+# Blocks read with a mean confidence under JUNK are dropped when another reached SURE.
+JUNK_BLOCK_CONFIDENCE, SURE_BLOCK_CONFIDENCE = 45.0, 75.0
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,8 @@ def _read_page(pages: "imaging.Pages", index: int, options: OcrOptions, limits: 
     words = engine.recognize_words(prepared.image, lang=options.lang, psm=options.psm, timeout_s=limits.timeout_s, dpi=dpi)
     if options.steps is None and _doubtful(words):
         prepared, words = _retry_upright(prepared, words, options, timeout_s=limits.timeout_s, dpi=dpi)
+    if options.steps is None:
+        words = _without_junk_blocks(words)
     finished = time.perf_counter()
 
     size = decoded.image.size
@@ -178,6 +182,21 @@ def _retry_upright(
     if _mean_confidence(turned_words) > _mean_confidence(words):
         return turned, turned_words
     return prepared, words
+
+
+def _without_junk_blocks(words: tuple[Word, ...]) -> tuple[Word, ...]:
+    """Drop blocks Tesseract was unsure of throughout when the page also has text it read well.
+
+    On photos these are the desk, the page edge or a noisy margin read as letters; a page
+    that is all faint keeps everything, since there is nothing surer to prefer.
+    """
+    blocks: dict[int, list[Word]] = {}
+    for word in words:
+        blocks.setdefault(word.block, []).append(word)
+    confidence = {block: _mean_confidence(tuple(members)) for block, members in blocks.items()}
+    if not confidence or max(confidence.values()) < SURE_BLOCK_CONFIDENCE:
+        return words
+    return tuple(word for word in words if confidence[word.block] >= JUNK_BLOCK_CONFIDENCE)
 
 
 def _mean_confidence(words: tuple[Word, ...]) -> float:
