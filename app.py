@@ -30,12 +30,32 @@ bp = Blueprint("ocr", __name__)
 NEGOTIABLE = {"text": "text/plain", "json": "application/json", "html": "text/html", "pdf": "application/pdf"}
 FORMATS = {**NEGOTIABLE, **renderings.MIMETYPES}
 LANGUAGE_NAMES = {
-    "eng": "English", "deu": "German", "fra": "French", "spa": "Spanish", "ita": "Italian",
-    "por": "Portuguese", "nld": "Dutch", "pol": "Polish", "rus": "Russian", "ukr": "Ukrainian",
-    "tur": "Turkish", "swe": "Swedish", "dan": "Danish", "nor": "Norwegian", "fin": "Finnish",
-    "ces": "Czech", "ell": "Greek", "ara": "Arabic", "heb": "Hebrew", "hin": "Hindi",
-    "jpn": "Japanese", "kor": "Korean", "chi_sim": "Chinese (Simplified)",
-    "chi_tra": "Chinese (Traditional)", "vie": "Vietnamese", "osd": "Orientation and script detection",
+    "eng": "English",
+    "deu": "German",
+    "fra": "French",
+    "spa": "Spanish",
+    "ita": "Italian",
+    "por": "Portuguese",
+    "nld": "Dutch",
+    "pol": "Polish",
+    "rus": "Russian",
+    "ukr": "Ukrainian",
+    "tur": "Turkish",
+    "swe": "Swedish",
+    "dan": "Danish",
+    "nor": "Norwegian",
+    "fin": "Finnish",
+    "ces": "Czech",
+    "ell": "Greek",
+    "ara": "Arabic",
+    "heb": "Hebrew",
+    "hin": "Hindi",
+    "jpn": "Japanese",
+    "kor": "Korean",
+    "chi_sim": "Chinese (Simplified)",
+    "chi_tra": "Chinese (Traditional)",
+    "vie": "Vietnamese",
+    "osd": "Orientation and script detection",
 }
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -147,6 +167,12 @@ def health():
     return {"status": "ok", "tesseract": engine.tesseract_version(), "languages": _all_languages()}
 
 
+@bp.get("/openapi.json")
+def openapi():
+    """The HTTP API as an OpenAPI 3 document."""
+    return current_app.send_static_file("openapi.json")
+
+
 @bp.get("/languages")
 def languages():
     """Installed Tesseract languages with human names."""
@@ -180,7 +206,7 @@ def _read_request() -> tuple[dict[str, str], bytes]:
         return request.args.to_dict(), data
     raise MissingImage(
         "no image in the request: send multipart field 'image' (curl -F image=@photo.jpg), "
-        "a raw body with Content-Type image/png or image/jpeg, or JSON {\"image\": \"<base64>\"}"
+        'a raw body with Content-Type image/png or image/jpeg, or JSON {"image": "<base64>"}'
     )
 
 
@@ -255,7 +281,8 @@ def _response_format(fields: dict[str, str]) -> str:
 
 
 def _upload_limit_message() -> str:
-    return f"the upload is over the {current_app.config['MAX_UPLOAD_MB']} MB limit; send a smaller or more compressed image"
+    limit = current_app.config["MAX_UPLOAD_MB"]
+    return f"the upload is over the {limit} MB limit; send a smaller or more compressed image"
 
 
 def _too_large_message() -> str:
@@ -337,7 +364,11 @@ def _finish_response(response):
     elapsed_ms = round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000)
     log.info(
         "%s %s %s bytes=%s ms=%d %s",
-        request.method, request.path, response.status_code,
-        response.calculate_content_length() or 0, elapsed_ms, g.get("log_details", ""),
+        request.method,
+        request.path,
+        response.status_code,
+        response.calculate_content_length() or 0,
+        elapsed_ms,
+        g.get("log_details", ""),
     )
     return response

@@ -37,8 +37,9 @@ PER_CATEGORY = 6
 def plain_tesseract(path: Path) -> str:
     """Text from the stock `tesseract IMG stdout`, one OpenMP thread as in the server."""
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
-    done = subprocess.run(["tesseract", str(path), "stdout"], capture_output=True, text=True,
-                          env=env, check=True, timeout=300)
+    done = subprocess.run(
+        ["tesseract", str(path), "stdout"], capture_output=True, text=True, env=env, check=True, timeout=300
+    )
     return done.stdout
 
 
@@ -46,8 +47,10 @@ def multipart(field: str, filename: str, data: bytes) -> tuple[bytes, str]:
     """A multipart/form-data body holding one file field; returns (body, Content-Type)."""
     boundary = uuid.uuid4().hex
     ctype = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\n"
-            f"Content-Type: {ctype}\r\n\r\n").encode()
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'
+        f"Content-Type: {ctype}\r\n\r\n"
+    ).encode()
     return head + data + f"\r\n--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
@@ -55,8 +58,7 @@ def server_ocr(url: str, path: Path, preprocess: str) -> str:
     """Text from POST {url}/ocr?preprocess=...&format=json with the image as field `image`."""
     body, ctype = multipart("image", path.name, path.read_bytes())
     query = urllib.parse.urlencode({"preprocess": preprocess, "format": "json"})
-    req = urllib.request.Request(f"{url}/ocr?{query}", data=body, method="POST",
-                                 headers={"Content-Type": ctype})
+    req = urllib.request.Request(f"{url}/ocr?{query}", data=body, method="POST", headers={"Content-Type": ctype})
     try:
         with urllib.request.urlopen(req, timeout=300) as resp:
             return json.load(resp)["text"]
@@ -79,8 +81,13 @@ def measure(item: dict, folder: Path, url: str | None, engines: tuple[str, ...])
             text, error = recognize(engine, folder / item["file"], url), None
         except Exception as exc:  # a failed request scores as empty output and is reported
             text, error = "", f"{type(exc).__name__}: {exc}"
-        result[engine] = {"cer": cer(item["text"], text), "wer": wer(item["text"], text),
-                          "seconds": round(time.perf_counter() - start, 3), "text": text, "error": error}
+        result[engine] = {
+            "cer": cer(item["text"], text),
+            "wer": wer(item["text"], text),
+            "seconds": round(time.perf_counter() - start, 3),
+            "text": text,
+            "error": error,
+        }
     return result
 
 
@@ -90,11 +97,13 @@ def summarize(results: list[dict], engines: tuple[str, ...]) -> dict[str, dict]:
     for category in dict.fromkeys(r["category"] for r in results):
         rows = [r for r in results if r["category"] == category]
         summary[category] = {"n": len(rows)} | {
-            f"{metric}_{e}": mean(r[e][metric] for r in rows) for e in engines for metric in ("cer", "wer")}
+            f"{metric}_{e}": mean(r[e][metric] for r in rows) for e in engines for metric in ("cer", "wer")
+        }
     degraded = [s for c, s in summary.items() if c != CONTROL]
     if degraded:
         summary["degraded_mean"] = {"n": sum(s["n"] for s in degraded)} | {
-            key: mean(s[key] for s in degraded) for key in degraded[0] if key != "n"}
+            key: mean(s[key] for s in degraded) for key in degraded[0] if key != "n"
+        }
     return summary
 
 
@@ -132,14 +141,19 @@ def format_table(summary: dict[str, dict], engines: tuple[str, ...]) -> str:
             row.append(f"{s['cer_auto'] / s['cer_plain']:.2f}" if s["cer_plain"] else "-")
         rows.append(row + [f"{s[f'wer_{e}']:.3f}" for e in engines])
     widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
-    lines = [" | ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in
-                        enumerate(zip(r, widths, strict=True))) for r in [header] + rows]
+    lines = [
+        " | ".join(
+            cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in [header] + rows
+    ]
     lines.insert(1, "-+-".join("-" * w for w in widths))
     return "\n".join(lines)
 
 
 def run(folder: Path, manifest: list[dict], url: str | None, engines: tuple[str, ...]) -> list[dict]:
     """Measure every capture on a small thread pool, printing progress to stderr."""
+
     def one(item: dict) -> dict:
         result = measure(item, folder, url, engines)
         scores = " ".join(f"{e}={result[e]['cer']:.3f}" for e in engines)
@@ -154,13 +168,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(prog="python -m bench.accuracy", description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="base URL of a running server (default: start one with gunicorn)")
-    parser.add_argument("--per-category", type=int, default=PER_CATEGORY,
-                        help=f"images per category (default {PER_CATEGORY})")
+    parser.add_argument(
+        "--per-category", type=int, default=PER_CATEGORY, help=f"images per category (default {PER_CATEGORY})"
+    )
     parser.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
     parser.add_argument("--out", type=Path, help="keep the generated captures in this folder")
     parser.add_argument("--json", type=Path, default=RESULTS, help=f"results file (default {RESULTS})")
-    parser.add_argument("--plain-only", action="store_true",
-                        help="only run plain tesseract (no server); for tuning the generator")
+    parser.add_argument(
+        "--plain-only", action="store_true", help="only run plain tesseract (no server); for tuning the generator"
+    )
     return parser.parse_args(argv)
 
 
@@ -169,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     engines = ("plain",) if args.plain_only else ENGINES
     started = time.perf_counter()
-    with (nullcontext(args.out) if args.out else tempfile.TemporaryDirectory()) as folder:
+    with nullcontext(args.out) if args.out else tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         manifest = captures.generate(folder, seed=args.seed, per_category=args.per_category)
         print(f"generated {len(manifest)} captures in {time.perf_counter() - started:.0f}s", file=sys.stderr)
@@ -192,10 +208,21 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{len(results)} images in {elapsed:.0f}s")
 
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps({
-        "seed": args.seed, "per_category": args.per_category, "engines": list(engines),
-        "url": args.url, "seconds": round(elapsed, 1), "summary": summary, "targets": checks,
-        "images": results}, indent=2))
+    args.json.write_text(
+        json.dumps(
+            {
+                "seed": args.seed,
+                "per_category": args.per_category,
+                "engines": list(engines),
+                "url": args.url,
+                "seconds": round(elapsed, 1),
+                "summary": summary,
+                "targets": checks,
+                "images": results,
+            },
+            indent=2,
+        )
+    )
     return 0 if all(c["passed"] for c in checks) else 1
 
 

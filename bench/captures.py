@@ -45,6 +45,7 @@ class Capture:
 
 # --- text layout -------------------------------------------------------------------------
 
+
 def font(face: str, size: int) -> ImageFont.FreeTypeFont:
     """Load a TrueType face by role name, preferring Liberation over DejaVu."""
     for name in FONT_FILES[face]:
@@ -79,8 +80,15 @@ def wrap(paragraphs: list[str], fnt: ImageFont.FreeTypeFont, width: float) -> li
     return lines
 
 
-def render(paragraphs: list[str], face: str, size: int, width: int, height: int | None = None,
-           margin: int = 0, spacing: float = 1.35) -> tuple[np.ndarray, str]:
+def render(
+    paragraphs: list[str],
+    face: str,
+    size: int,
+    width: int,
+    height: int | None = None,
+    margin: int = 0,
+    spacing: float = 1.35,
+) -> tuple[np.ndarray, str]:
     """Lay text out as an ink-coverage mask in [0, 1]; return it and the text actually drawn."""
     fnt = font(face, size)
     lines = wrap(paragraphs, fnt, width - 2 * margin)
@@ -98,7 +106,7 @@ def render(paragraphs: list[str], face: str, size: int, width: int, height: int 
 def crop_to_text(mask: np.ndarray, margin: int) -> np.ndarray:
     """Crop a coverage mask to its inked area plus margin on every side."""
     ys, xs = np.nonzero(mask)
-    return np.pad(mask[ys.min(): ys.max() + 1, xs.min(): xs.max() + 1], margin)
+    return np.pad(mask[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1], margin)
 
 
 def document(rng: np.random.Generator, kinds: tuple[str, ...]) -> list[str]:
@@ -114,6 +122,7 @@ def document(rng: np.random.Generator, kinds: tuple[str, ...]) -> list[str]:
 
 
 # --- pixel helpers -----------------------------------------------------------------------
+
 
 def compose(mask: np.ndarray, paper, ink) -> np.ndarray:
     """Blend ink over paper by coverage; paper and ink are RGB triples or HxWx3 arrays."""
@@ -182,8 +191,9 @@ def perspective_coeffs(src: np.ndarray, dst: np.ndarray) -> tuple:
     return tuple(np.linalg.solve(np.array(rows, float), np.array(rhs, float)))
 
 
-def page_corners(rng: np.random.Generator, page: tuple[int, int], scene: tuple[int, int],
-                 angle: float, keystone: float) -> np.ndarray:
+def page_corners(
+    rng: np.random.Generator, page: tuple[int, int], scene: tuple[int, int], angle: float, keystone: float
+) -> np.ndarray:
     """Where a page's corners land in the scene after keystone, rotation by angle degrees and a shift."""
     w, h = page
     pts = np.array([[-w / 2, -h / 2], [w / 2, -h / 2], [w / 2, h / 2], [-w / 2, h / 2]])
@@ -206,14 +216,14 @@ def place(page: np.ndarray, background: np.ndarray, corners: np.ndarray) -> np.n
     size = (background.shape[1], background.shape[0])
     coeffs = perspective_coeffs(np.array([[0, 0], [w, 0], [w, h], [0, h]], float), corners)
     warped = to_image(page).transform(size, Image.Transform.PERSPECTIVE, coeffs, Image.Resampling.BICUBIC)
-    cover = Image.new("L", (w, h), 255).transform(size, Image.Transform.PERSPECTIVE, coeffs,
-                                                  Image.Resampling.BILINEAR)
+    cover = Image.new("L", (w, h), 255).transform(size, Image.Transform.PERSPECTIVE, coeffs, Image.Resampling.BILINEAR)
     alpha = np.asarray(cover, np.float32)[..., None] / 255.0
     return np.asarray(warped, np.float32) * alpha + background * (1 - alpha)
 
 
 # --- categories --------------------------------------------------------------------------
 # Each maker takes its own rng and a difficulty level in [0, 1) that sets its main degradation.
+
 
 def lerp(lo: float, hi: float, t: float) -> float:
     """Linear interpolation from lo (t=0) to hi (t=1)."""
@@ -223,8 +233,7 @@ def lerp(lo: float, hi: float, t: float) -> float:
 def clean_scan(rng: np.random.Generator, level: float) -> Capture:
     """Control: a 300 dpi flatbed scan of a letter-size page, black on white, 10-12 pt."""
     size = round(lerp(12, 10, level) * 300 / 72)
-    mask, text = render(document(rng, ("letter", "prose")), pick(rng, ("serif", "sans")), size,
-                        2550, 3300, margin=300)
+    mask, text = render(document(rng, ("letter", "prose")), pick(rng, ("serif", "sans")), size, 2550, 3300, margin=300)
     arr = compose(mask, WHITE, BLACK).mean(axis=2, keepdims=True)
     img = blur(to_image(noise(rng, arr, 2.0)[..., 0]), 0.6)
     return Capture(img, text)
@@ -233,8 +242,14 @@ def clean_scan(rng: np.random.Generator, level: float) -> Capture:
 def webcam(rng: np.random.Generator, level: float) -> Capture:
     """A 640x480 webcam frame of a note held up to the camera: tilt, soft focus, noise, JPEG."""
     page_size = (460, 400)
-    mask, text = render(document(rng, ("letter", "prose", "board")), pick(rng, ("sans", "serif")),
-                        int(rng.integers(17, 21)), *page_size, margin=22, spacing=1.35)
+    mask, text = render(
+        document(rng, ("letter", "prose", "board")),
+        pick(rng, ("sans", "serif")),
+        int(rng.integers(17, 21)),
+        *page_size,
+        margin=22,
+        spacing=1.35,
+    )
     page = compose(mask, (225, 222, 212), (40, 38, 42))
     tilt = rng.choice([-1, 1]) * lerp(1, 3, level)
     scene = place(page, desk(rng, (480, 640)), page_corners(rng, page_size, (640, 480), tilt, 0.03))
@@ -251,17 +266,23 @@ def phone_rotated(rng: np.random.Generator, level: float) -> Capture:
     frame = (3000, 4000) if orientation in (6, 8) else (4000, 3000)
     page_w = int(min(0.8 * frame[0], 0.85 * frame[1] * 8.5 / 11))
     page_h = int(page_w * 11 / 8.5)
-    mask, text = render(document(rng, ("letter", "prose")), pick(rng, ("serif", "sans")),
-                        round(page_w * rng.uniform(10, 12) / (8.5 * 72)), page_w, page_h,
-                        margin=page_w // 9)
+    mask, text = render(
+        document(rng, ("letter", "prose")),
+        pick(rng, ("serif", "sans")),
+        round(page_w * rng.uniform(10, 12) / (8.5 * 72)),
+        page_w,
+        page_h,
+        margin=page_w // 9,
+    )
     shape = (frame[1], frame[0])
     page = compose(mask, (236, 234, 228), (30, 30, 34))
     scene = place(page, desk(rng, shape), page_corners(rng, (page_w, page_h), frame, rng.uniform(-1.5, 1.5), 0.05))
     scene *= (0.75 + 0.25 * ramp(rng, shape))[..., None]
     upright = blur(to_image(noise(rng, scene, 6.0, 2.0)), 1.6)
     # Viewers apply the tag to get back upright, so store the inverse turn.
-    stored = upright.transpose({6: Image.Transpose.ROTATE_90, 8: Image.Transpose.ROTATE_270,
-                                3: Image.Transpose.ROTATE_180}[orientation])
+    stored = upright.transpose(
+        {6: Image.Transpose.ROTATE_90, 8: Image.Transpose.ROTATE_270, 3: Image.Transpose.ROTATE_180}[orientation]
+    )
     exif = Image.Exif()
     exif[EXIF_ORIENTATION] = orientation
     return Capture(stored, text, "JPEG", {"quality": 90, "exif": exif})
@@ -269,8 +290,9 @@ def phone_rotated(rng: np.random.Generator, level: float) -> Capture:
 
 def shadow(rng: np.random.Generator, level: float) -> Capture:
     """A page photographed under a desk lamp: light falloff and a soft cast shadow over part of the text."""
-    mask, text = render(document(rng, ("letter", "prose")), pick(rng, ("serif", "sans")),
-                        int(rng.integers(30, 36)), 1500)
+    mask, text = render(
+        document(rng, ("letter", "prose")), pick(rng, ("serif", "sans")), int(rng.integers(30, 36)), 1500
+    )
     mask = crop_to_text(mask, 100)
     shape = mask.shape
     light = 0.8 + 0.2 * ramp(rng, shape)
@@ -284,8 +306,9 @@ def shadow(rng: np.random.Generator, level: float) -> Capture:
 
 def low_contrast(rng: np.random.Generator, level: float) -> Capture:
     """A faded photocopy, cropped to its text: gray text on gray paper with copier grain."""
-    mask, text = render(document(rng, ("letter", "prose")), pick(rng, ("serif", "sans")),
-                        int(rng.integers(28, 34)), 1400)
+    mask, text = render(
+        document(rng, ("letter", "prose")), pick(rng, ("serif", "sans")), int(rng.integers(28, 34)), 1400
+    )
     mask = crop_to_text(mask, 60)
     paper = rng.uniform(150, 180)
     arr = compose(mask, (paper,) * 3, (paper - lerp(19, 14, level),) * 3)
@@ -296,13 +319,21 @@ def low_contrast(rng: np.random.Generator, level: float) -> Capture:
 def skew_keystone(rng: np.random.Generator, level: float) -> Capture:
     """A book page shot at an angle: 4-12 degrees of rotation and a mild perspective keystone."""
     w, h = 900, 1300
-    mask, text = render(document(rng, ("letter", "prose")), pick(rng, ("serif", "sans")),
-                        int(rng.integers(24, 28)), w, h, margin=90, spacing=1.5)
+    mask, text = render(
+        document(rng, ("letter", "prose")),
+        pick(rng, ("serif", "sans")),
+        int(rng.integers(24, 28)),
+        w,
+        h,
+        margin=90,
+        spacing=1.5,
+    )
     page = compose(mask, (240, 238, 232), (28, 28, 32))
     # Squared: most hand-held shots are only a little off; steep ones are rarer.
-    angle = rng.choice([-1, 1]) * lerp(4, 12, level ** 2)
-    scene = place(page, desk(rng, (1800, 1350)), page_corners(rng, (w, h), (1350, 1800), angle,
-                                                               rng.uniform(0.03, 0.08)))
+    angle = rng.choice([-1, 1]) * lerp(4, 12, level**2)
+    scene = place(
+        page, desk(rng, (1800, 1350)), page_corners(rng, (w, h), (1350, 1800), angle, rng.uniform(0.03, 0.08))
+    )
     img = blur(to_image(noise(rng, scene, 3.0, 1.5)), 0.8)
     return Capture(img, text, "JPEG", {"quality": 88})
 
@@ -310,19 +341,31 @@ def skew_keystone(rng: np.random.Generator, level: float) -> Capture:
 def noise_jpeg(rng: np.random.Generator, level: float) -> Capture:
     """A dim low-light photo: heavy sensor noise, then saved as a small, heavily compressed JPEG."""
     w, h = 1400, 1000
-    mask, text = render(document(rng, ("letter", "prose", "board")), pick(rng, ("serif", "sans")),
-                        int(rng.integers(26, 32)), w, h, margin=90)
+    mask, text = render(
+        document(rng, ("letter", "prose", "board")),
+        pick(rng, ("serif", "sans")),
+        int(rng.integers(26, 32)),
+        w,
+        h,
+        margin=90,
+    )
     page = compose(mask, (rng.uniform(115, 140),) * 3, (30, 30, 34))
-    scene = place(page, desk(rng, (1200, 1600)) * 0.5, page_corners(rng, (w, h), (1600, 1200),
-                                                                    rng.uniform(-1, 1), 0.02))
+    scene = place(
+        page, desk(rng, (1200, 1600)) * 0.5, page_corners(rng, (w, h), (1600, 1200), rng.uniform(-1, 1), 0.02)
+    )
     img = to_image(noise(rng, scene, lerp(20, 32, level), 8.0))
     return Capture(img, text, "JPEG", {"quality": round(lerp(30, 15, level))})
 
 
 def dark_mode(rng: np.random.Generator, level: float) -> Capture:
     """A photo of a dark-themed window from a distance: small light-on-dark text, moire bands, blur."""
-    mask, text = render(document(rng, ("screen", "board")), pick(rng, ("sans", "sans-bold")),
-                        round(lerp(19, 10, level)), 1280, spacing=1.5)
+    mask, text = render(
+        document(rng, ("screen", "board")),
+        pick(rng, ("sans", "sans-bold")),
+        round(lerp(19, 10, level)),
+        1280,
+        spacing=1.5,
+    )
     mask = crop_to_text(mask, int(rng.integers(30, 90)))
     h, w = mask.shape
     bg, fg = rng.uniform(22, 40), rng.uniform(130, 200)
@@ -353,9 +396,14 @@ def fibres(rng: np.random.Generator, shape: tuple[int, int], count: int) -> np.n
     h, w = shape
     img = Image.new("L", (w, h), 0)
     draw = ImageDraw.Draw(img)
-    for x, y, length, angle, shade in zip(rng.uniform(0, w, count), rng.uniform(0, h, count),
-                                          rng.uniform(3, 16, count), rng.uniform(0, math.pi, count),
-                                          rng.uniform(60, 255, count), strict=True):
+    for x, y, length, angle, shade in zip(
+        rng.uniform(0, w, count),
+        rng.uniform(0, h, count),
+        rng.uniform(3, 16, count),
+        rng.uniform(0, math.pi, count),
+        rng.uniform(60, 255, count),
+        strict=True,
+    ):
         dx, dy = length * math.cos(angle) / 2, length * math.sin(angle) / 2
         draw.line((x - dx, y - dy, x + dx, y + dy), fill=int(shade), width=int(rng.integers(1, 3)))
     return np.asarray(img.filter(ImageFilter.GaussianBlur(0.7)), np.float32) / 255.0
@@ -363,13 +411,15 @@ def fibres(rng: np.random.Generator, shape: tuple[int, int], count: int) -> np.n
 
 def coloured_paper(rng: np.random.Generator, level: float) -> Capture:
     """A note on coloured, fibrous recycled paper, often in coloured ink."""
-    mask, text = render(document(rng, ("board", "letter")), pick(rng, ("sans", "serif")),
-                        int(rng.integers(28, 34)), 1400)
+    mask, text = render(
+        document(rng, ("board", "letter")), pick(rng, ("sans", "serif")), int(rng.integers(28, 34)), 1400
+    )
     # The capture is cropped to the note, so there is little bare paper to misread.
     mask = crop_to_text(mask, 70)
     h, w = mask.shape
-    paper = np.array(pick(rng, ((245, 228, 120), (246, 190, 205), (175, 205, 240), (190, 228, 185),
-                                (196, 164, 122))), np.float32)
+    paper = np.array(
+        pick(rng, ((245, 228, 120), (246, 190, 205), (175, 205, 240), (190, 228, 185), (196, 164, 122))), np.float32
+    )
     # Ballpoint and felt-tip colours, several of them not much darker than the paper.
     ink = pick(rng, ((40, 70, 170), (60, 60, 64), (185, 45, 55), (35, 120, 70), (110, 50, 150)))
     # Fibres take the paper's dye more deeply, so they are a darker shade of the paper.

@@ -44,8 +44,7 @@ def is_healthy(url: str) -> bool:
 
 
 @contextmanager
-def running_server(*, root: Path = PROJECT_ROOT, workers: int | None = None,
-                   startup: float = 60.0) -> Iterator[str]:
+def running_server(*, root: Path = PROJECT_ROOT, workers: int | None = None, startup: float = 60.0) -> Iterator[str]:
     """Run `gunicorn app:create_app()` from root (the project) on a free port; yield its base URL.
 
     gunicorn reads root/gunicorn.conf.py by itself, so the server runs as configured for

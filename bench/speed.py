@@ -36,8 +36,11 @@ from bench.server import running_server
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 RESULTS = Path(__file__).resolve().parent / "results" / "speed.json"
 IMAGES = ("webcam", "a4_scan", "phone_12mp")
-LABELS = {"webcam": "640x480 webcam frame (JPEG)", "a4_scan": "A4 300-dpi scan (PNG)",
-          "phone_12mp": "12 MP phone photo (JPEG)"}
+LABELS = {
+    "webcam": "640x480 webcam frame (JPEG)",
+    "a4_scan": "A4 300-dpi scan (PNG)",
+    "phone_12mp": "12 MP phone photo (JPEG)",
+}
 RATIO_TARGETS = {"webcam": 1.10, "a4_scan": 1.05, "phone_12mp": 1.00}
 SPEEDUP_TARGET = 1.7
 MEMORY_TARGET_MIB = 1024
@@ -76,8 +79,16 @@ def page_lines(rng: np.random.Generator, face: ImageFont.FreeTypeFont, width: in
     return lines[:count]
 
 
-def draw_page(size: tuple[int, int], lines: list[str], face: ImageFont.FreeTypeFont, *,
-              margin: int, leading: float, paper: int = 250, ink: int = 25) -> Image.Image:
+def draw_page(
+    size: tuple[int, int],
+    lines: list[str],
+    face: ImageFont.FreeTypeFont,
+    *,
+    margin: int,
+    leading: float,
+    paper: int = 250,
+    ink: int = 25,
+) -> Image.Image:
     """A grayscale page with lines of text from the top-left margin."""
     page = Image.new("L", size, paper)
     draw = ImageDraw.Draw(page)
@@ -87,8 +98,17 @@ def draw_page(size: tuple[int, int], lines: list[str], face: ImageFont.FreeTypeF
     return page
 
 
-def photograph(page: Image.Image, frame: tuple[int, int], rng: np.random.Generator, *,
-               angle: float, fill: float, light: float, noise: float, blur: float) -> Image.Image:
+def photograph(
+    page: Image.Image,
+    frame: tuple[int, int],
+    rng: np.random.Generator,
+    *,
+    angle: float,
+    fill: float,
+    light: float,
+    noise: float,
+    blur: float,
+) -> Image.Image:
     """Put a page on a darker desk in an RGB frame, slightly turned, unevenly lit, blurred and noisy."""
     scale = fill * min(frame[0] / page.width, frame[1] / page.height)
     page = page.resize((round(page.width * scale), round(page.height * scale)), Image.LANCZOS)
@@ -135,9 +155,11 @@ def phone_photo(rng: np.random.Generator) -> tuple[Image.Image, str]:
 def write_images(folder: Path, seed: int) -> dict[str, tuple[Path, str]]:
     """Generate the three test images into folder; return (path, drawn text) by name."""
     rng = np.random.default_rng(seed)
-    makers = {"webcam": (webcam_frame, "webcam.jpg", {"quality": 80}),
-              "a4_scan": (a4_scan, "a4_scan.png", {}),
-              "phone_12mp": (phone_photo, "phone_12mp.jpg", {"quality": 90})}
+    makers = {
+        "webcam": (webcam_frame, "webcam.jpg", {"quality": 80}),
+        "a4_scan": (a4_scan, "a4_scan.png", {}),
+        "phone_12mp": (phone_photo, "phone_12mp.jpg", {"quality": 90}),
+    }
     written = {}
     for name, (make, filename, save_options) in makers.items():
         image, text = make(rng)
@@ -262,8 +284,9 @@ def plain_tesseract(path: Path) -> tuple[float, float, str]:
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
     cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run(["tesseract", str(path), "stdout"], capture_output=True, text=True,
-                          env=env, check=True, timeout=HTTP_TIMEOUT_S)
+    done = subprocess.run(
+        ["tesseract", str(path), "stdout"], capture_output=True, text=True, env=env, check=True, timeout=HTTP_TIMEOUT_S
+    )
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime, done.stdout
@@ -272,8 +295,9 @@ def plain_tesseract(path: Path) -> tuple[float, float, str]:
 def post_ocr(url: str, upload: tuple[bytes, str], answer: str = "text") -> tuple[float, str]:
     """Wall-clock seconds and body of POST {url}/ocr?format=answer with a prepared multipart upload."""
     body, content_type = upload
-    req = urllib.request.Request(f"{url}/ocr?format={answer}", data=body, method="POST",
-                                 headers={"Content-Type": content_type})
+    req = urllib.request.Request(
+        f"{url}/ocr?format={answer}", data=body, method="POST", headers={"Content-Type": content_type}
+    )
     start = time.perf_counter()
     try:
         with urllib.request.urlopen(req, timeout=HTTP_TIMEOUT_S) as resp:
@@ -314,12 +338,22 @@ def compare(url: str, master: int, path: Path, text: str, repeats: int) -> dict:
             cpu[who].append(cpu_s)
     ratios = [s / p for s, p in zip(wall["server"], wall["plain"], strict=True)]
     cpu_ratios = [s / p for s, p in zip(cpu["server"], cpu["plain"], strict=True) if p]
-    return {"file": path.name, "bytes": path.stat().st_size, "repeats": repeats,
-            "plain_s": wall["plain"], "server_s": wall["server"], "ratios": ratios,
-            "plain_cpu_s": cpu["plain"], "server_cpu_s": cpu["server"],
-            "median_ratio": median(ratios), "median_cpu_ratio": median(cpu_ratios),
-            "median_plain_s": median(wall["plain"]), "median_server_s": median(wall["server"]),
-            "cer_plain": cer(text, output["plain"]), "cer_server": cer(text, output["server"])}
+    return {
+        "file": path.name,
+        "bytes": path.stat().st_size,
+        "repeats": repeats,
+        "plain_s": wall["plain"],
+        "server_s": wall["server"],
+        "ratios": ratios,
+        "plain_cpu_s": cpu["plain"],
+        "server_cpu_s": cpu["server"],
+        "median_ratio": median(ratios),
+        "median_cpu_ratio": median(cpu_ratios),
+        "median_plain_s": median(wall["plain"]),
+        "median_server_s": median(wall["server"]),
+        "cer_plain": cer(text, output["plain"]),
+        "cer_server": cer(text, output["server"]),
+    }
 
 
 def breakdown(url: str, path: Path) -> dict:
@@ -333,6 +367,7 @@ def breakdown(url: str, path: Path) -> dict:
 
 def run_clients(task: Callable[[], object], clients: int, per_client: int) -> tuple[float, int, int]:
     """Seconds for `clients` threads each running task per_client times; (seconds, ok, failed)."""
+
     def client(_: int) -> int:
         failed = 0
         for _ in range(per_client):
@@ -365,8 +400,16 @@ def throughput(url: str, master: int, path: Path, requests: int) -> list[dict]:
         # Counting tesseract runs tells a server that serializes from a CPU shared with other programs.
         with TreeSampler(master) as sampler:
             seconds, ok, failed = run_clients(lambda: post_ocr(url, upload), clients, requests // clients)
-        levels.append({"clients": clients, "requests": ok + failed, "failed": failed, "seconds": seconds,
-                       "per_second": ok / seconds, "mean_ocr_runs": sampler.mean_ocr_runs})
+        levels.append(
+            {
+                "clients": clients,
+                "requests": ok + failed,
+                "failed": failed,
+                "seconds": seconds,
+                "per_second": ok / seconds,
+                "mean_ocr_runs": sampler.mean_ocr_runs,
+            }
+        )
         print(f"  {clients} client(s): {ok / seconds:.2f} req/s, {failed} failed", file=sys.stderr, flush=True)
     return levels
 
@@ -383,9 +426,15 @@ def peak_memory(url: str, master: int, path: Path, per_client: int) -> dict:
     before = rss_mib(master)
     with TreeSampler(master) as peak:
         seconds, ok, failed = run_clients(lambda: post_ocr(url, upload), MEMORY_CLIENTS, per_client)
-    return {"clients": MEMORY_CLIENTS, "requests": ok + failed, "failed": failed, "seconds": seconds,
-            "samples": peak.samples, "before": before,
-            "peak": {"gunicorn_mib": peak.peak_gunicorn / 1024, "total_mib": peak.peak_total / 1024}}
+    return {
+        "clients": MEMORY_CLIENTS,
+        "requests": ok + failed,
+        "failed": failed,
+        "seconds": seconds,
+        "samples": peak.samples,
+        "before": before,
+        "peak": {"gunicorn_mib": peak.peak_gunicorn / 1024, "total_mib": peak.peak_total / 1024},
+    }
 
 
 # --- the run -----------------------------------------------------------------------------
@@ -405,6 +454,7 @@ def worker_count(master: int) -> int:
 
 def cpu_busy(seconds: float = 1.0) -> float:
     """Share of all cores busy over `seconds`, from /proc/stat: other work on the machine skews every timing."""
+
     def ticks() -> tuple[int, int]:
         fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
         return sum(fields), fields[3] + fields[4]  # all, idle + iowait
@@ -419,10 +469,16 @@ def machine_facts(url: str) -> dict:
     """Core count, CPU model and the Tesseract version the server reports."""
     with urllib.request.urlopen(f"{url}/health", timeout=10) as resp:
         health = json.load(resp)
-    models = [line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-              if line.startswith("model name")]
-    return {"cores": os.cpu_count(), "cpu": models[0] if models else platform.machine(),
-            "tesseract": health["tesseract"]}
+    models = [
+        line.split(":", 1)[1].strip()
+        for line in Path("/proc/cpuinfo").read_text().splitlines()
+        if line.startswith("model name")
+    ]
+    return {
+        "cores": os.cpu_count(),
+        "cpu": models[0] if models else platform.machine(),
+        "tesseract": health["tesseract"],
+    }
 
 
 def measure(url: str, images: dict[str, tuple[Path, str]], args: argparse.Namespace) -> dict:
@@ -441,8 +497,14 @@ def measure(url: str, images: dict[str, tuple[Path, str]], args: argparse.Namesp
     plain_levels = plain_throughput(images["a4_scan"][0], args.requests // 2)
     levels = throughput(url, master, images["a4_scan"][0], args.requests)
     memory = peak_memory(url, master, images["phone_12mp"][0], args.memory_rounds) | {"warm": warm}
-    return {"machine": machine_facts(url), "workers": workers, "latency": latency,
-            "plain_throughput": plain_levels, "throughput": levels, "memory": memory}
+    return {
+        "machine": machine_facts(url),
+        "workers": workers,
+        "latency": latency,
+        "plain_throughput": plain_levels,
+        "throughput": levels,
+        "memory": memory,
+    }
 
 
 def failures(phase: dict) -> str:
@@ -453,8 +515,13 @@ def failures(phase: dict) -> str:
 def ratio_check(name: str, latency: dict, limit: float) -> dict:
     """Server time over plain tesseract time on one image against its limit."""
     ratio = latency["median_ratio"]
-    return {"target": f"{LABELS[name]}: server / tesseract", "value": ratio, "limit": f"<= {limit:.2f}",
-            "shown": f"{ratio:.2f}", "passed": ratio <= limit}
+    return {
+        "target": f"{LABELS[name]}: server / tesseract",
+        "value": ratio,
+        "limit": f"<= {limit:.2f}",
+        "shown": f"{ratio:.2f}",
+        "passed": ratio <= limit,
+    }
 
 
 def speedup_check(levels: list[dict], plain: list[dict]) -> dict:
@@ -462,25 +529,34 @@ def speedup_check(levels: list[dict], plain: list[dict]) -> dict:
     server, machine = ({x["clients"]: x for x in runs} for runs in (levels, plain))
     speedup = server[2]["per_second"] / server[1]["per_second"]
     ceiling = machine[2]["per_second"] / machine[1]["per_second"]
-    return {"target": "throughput, 2 vs 1 concurrent clients (A4 scan)", "value": speedup,
-            "limit": f">= {SPEEDUP_TARGET:.2f}x",
-            "shown": f"{speedup:.2f}x (plain tesseract 2 vs 1: {ceiling:.2f}x)" + failures(server[2]),
-            "passed": speedup >= SPEEDUP_TARGET and not server[2]["failed"]}
+    return {
+        "target": "throughput, 2 vs 1 concurrent clients (A4 scan)",
+        "value": speedup,
+        "limit": f">= {SPEEDUP_TARGET:.2f}x",
+        "shown": f"{speedup:.2f}x (plain tesseract 2 vs 1: {ceiling:.2f}x)" + failures(server[2]),
+        "passed": speedup >= SPEEDUP_TARGET and not server[2]["failed"],
+    }
 
 
 def memory_check(memory: dict) -> dict:
     """Peak RSS of the whole server tree under concurrent 12 MP uploads against the limit."""
     peak = memory["peak"]["total_mib"]
-    return {"target": f"peak server memory, {memory['clients']} clients uploading 12 MP photos", "value": peak,
-            "limit": f"< {MEMORY_TARGET_MIB} MiB", "shown": f"{peak:.0f} MiB" + failures(memory),
-            "passed": peak < MEMORY_TARGET_MIB and not memory["failed"]}
+    return {
+        "target": f"peak server memory, {memory['clients']} clients uploading 12 MP photos",
+        "value": peak,
+        "limit": f"< {MEMORY_TARGET_MIB} MiB",
+        "shown": f"{peak:.0f} MiB" + failures(memory),
+        "passed": peak < MEMORY_TARGET_MIB and not memory["failed"],
+    }
 
 
 def check_targets(results: dict) -> list[dict]:
     """Every target of the issue with its measured value and verdict."""
-    return [*(ratio_check(name, results["latency"][name], limit) for name, limit in RATIO_TARGETS.items()),
-            speedup_check(results["throughput"], results["plain_throughput"]),
-            memory_check(results["memory"])]
+    return [
+        *(ratio_check(name, results["latency"][name], limit) for name, limit in RATIO_TARGETS.items()),
+        speedup_check(results["throughput"], results["plain_throughput"]),
+        memory_check(results["memory"]),
+    ]
 
 
 def markdown_table(header: list[str], rows: list[list[str]]) -> str:
@@ -496,40 +572,81 @@ def ms(seconds: float) -> str:
 
 def targets_table(checks: list[dict]) -> str:
     """Every target with its measurement and verdict."""
-    return markdown_table(["Target", "Measured", "Limit", "Verdict"],
-                          [[c["target"], c["shown"], c["limit"], "PASS" if c["passed"] else "FAIL"] for c in checks])
+    return markdown_table(
+        ["Target", "Measured", "Limit", "Verdict"],
+        [[c["target"], c["shown"], c["limit"], "PASS" if c["passed"] else "FAIL"] for c in checks],
+    )
 
 
 def latency_table(latency: dict) -> str:
     """Median times, wall-clock and CPU ratios and character error rate of both sides per image."""
     return markdown_table(
-        ["Image", "Pairs", "Tesseract (median)", "Server (median)", "Ratio", "CPU ratio", "CER tesseract",
-         "CER server"],
-        [[LABELS[name], str(r["repeats"]), ms(r["median_plain_s"]), ms(r["median_server_s"]),
-          f"{r['median_ratio']:.2f}", f"{r['median_cpu_ratio']:.2f}", f"{r['cer_plain']:.3f}",
-          f"{r['cer_server']:.3f}"]
-         for name, r in latency.items()])
+        [
+            "Image",
+            "Pairs",
+            "Tesseract (median)",
+            "Server (median)",
+            "Ratio",
+            "CPU ratio",
+            "CER tesseract",
+            "CER server",
+        ],
+        [
+            [
+                LABELS[name],
+                str(r["repeats"]),
+                ms(r["median_plain_s"]),
+                ms(r["median_server_s"]),
+                f"{r['median_ratio']:.2f}",
+                f"{r['median_cpu_ratio']:.2f}",
+                f"{r['cer_plain']:.3f}",
+                f"{r['cer_server']:.3f}",
+            ]
+            for name, r in latency.items()
+        ],
+    )
 
 
 def breakdown_table(latency: dict) -> str:
     """The server's own timings of one request per image, and what is left outside recognize()."""
     return markdown_table(
         ["Image", "Client", "Decode", "Preprocess", "OCR", "Outside recognize()"],
-        [[LABELS[name], f"{b['client_ms']} ms", f"{b['decode']} ms", f"{b['preprocess']} ms", f"{b['ocr']} ms",
-          f"{b['client_ms'] - b['total']} ms"]
-         for name, b in ((name, r["breakdown"]) for name, r in latency.items())])
+        [
+            [
+                LABELS[name],
+                f"{b['client_ms']} ms",
+                f"{b['decode']} ms",
+                f"{b['preprocess']} ms",
+                f"{b['ocr']} ms",
+                f"{b['client_ms'] - b['total']} ms",
+            ]
+            for name, b in ((name, r["breakdown"]) for name, r in latency.items())
+        ],
+    )
 
 
 def throughput_table(levels: list[dict], plain: list[dict]) -> str:
     """Requests per second at each client count against one client, for the server and for plain tesseract."""
+
     def rows(who: str, runs: list[dict]) -> list[list[str]]:
-        return [[who, str(x["clients"]), str(x["requests"]), str(x.get("failed", 0)), f"{x['seconds']:.1f}",
-                 f"{x['per_second']:.2f}", f"{x['per_second'] / runs[0]['per_second']:.2f}x",
-                 f"{x['mean_ocr_runs']:.2f}" if "mean_ocr_runs" in x else "-"] for x in runs]
+        return [
+            [
+                who,
+                str(x["clients"]),
+                str(x["requests"]),
+                str(x.get("failed", 0)),
+                f"{x['seconds']:.1f}",
+                f"{x['per_second']:.2f}",
+                f"{x['per_second'] / runs[0]['per_second']:.2f}x",
+                f"{x['mean_ocr_runs']:.2f}" if "mean_ocr_runs" in x else "-",
+            ]
+            for x in runs
+        ]
 
     return markdown_table(
         ["", "Clients", "Requests", "Failed", "Seconds", "Requests/s", "vs 1 client", "Tesseract runs at once"],
-        rows("server", levels) + rows("plain tesseract", plain))
+        rows("server", levels) + rows("plain tesseract", plain),
+    )
 
 
 def memory_table(memory: dict) -> str:
@@ -537,39 +654,48 @@ def memory_table(memory: dict) -> str:
     moments = [memory["warm"], memory["before"], memory["peak"]]
     return markdown_table(
         ["Processes", "After warm-up", "Before the 12 MP uploads", "Peak during them"],
-        [["gunicorn master + workers", *(f"{m['gunicorn_mib']:.0f} MiB" for m in moments)],
-         ["the same + their tesseract runs", *(f"{m['total_mib']:.0f} MiB" for m in moments)]])
+        [
+            ["gunicorn master + workers", *(f"{m['gunicorn_mib']:.0f} MiB" for m in moments)],
+            ["the same + their tesseract runs", *(f"{m['total_mib']:.0f} MiB" for m in moments)],
+        ],
+    )
 
 
 def report(results: dict) -> str:
     """The targets, then the measurements behind them, as markdown."""
     facts, memory = results["machine"], results["memory"]
     busy = facts["busy"]
-    machine = (f"{facts['cores']} cores ({facts['cpu']}), Tesseract {facts['tesseract']}, "
-               f"{results['workers']} gunicorn workers, seed {results['seed']}, run took {results['seconds']:.0f} s; "
-               f"CPU busy with other work {busy['before']:.0%} before the run, {busy['after']:.0%} after it.")
+    machine = (
+        f"{facts['cores']} cores ({facts['cpu']}), Tesseract {facts['tesseract']}, "
+        f"{results['workers']} gunicorn workers, seed {results['seed']}, run took {results['seconds']:.0f} s; "
+        f"CPU busy with other work {busy['before']:.0%} before the run, {busy['after']:.0%} after it."
+    )
     if max(busy.values()) > BUSY_WARNING:
         machine += "\n\n**Warning: other programs were using the CPU, so the timings are skewed; rerun when idle.**"
-    memory_note = (f"Server memory, sum of VmRSS sampled every {SAMPLE_S * 1000:.0f} ms ({memory['samples']} "
-                   f"samples), while {memory['clients']} clients sent {memory['requests']} 12 MP photos "
-                   f"({memory['failed']} failed):")
-    return "\n\n".join([
-        machine,
-        targets_table(results["targets"]),
-        "Server against plain `tesseract IMG stdout`, alternating on the same file; ratios are medians of "
-        + "per-pair ratios. The CPU ratio counts CPU seconds (the server's processes with their tesseract runs "
-        + "against the tesseract process) and holds up better than wall time when other programs share the CPU:",
-        latency_table(results["latency"]),
-        "Where the server's time goes, from one format=json request per image "
-        + "(outside recognize() is upload, form parsing, OCR slot and answer):",
-        breakdown_table(results["latency"]),
-        "Throughput on the A4 scan, the same number of requests shared by the clients. Plain tesseract one and "
-        + "two at a time shows how far the machine itself scales; tesseract runs at once (mean over samples) "
-        + "shows whether the server overlaps its work:",
-        throughput_table(results["throughput"], results["plain_throughput"]),
-        memory_note,
-        memory_table(memory),
-    ])
+    memory_note = (
+        f"Server memory, sum of VmRSS sampled every {SAMPLE_S * 1000:.0f} ms ({memory['samples']} "
+        f"samples), while {memory['clients']} clients sent {memory['requests']} 12 MP photos "
+        f"({memory['failed']} failed):"
+    )
+    return "\n\n".join(
+        [
+            machine,
+            targets_table(results["targets"]),
+            "Server against plain `tesseract IMG stdout`, alternating on the same file; ratios are medians of "
+            + "per-pair ratios. The CPU ratio counts CPU seconds (the server's processes with their tesseract runs "
+            + "against the tesseract process) and holds up better than wall time when other programs share the CPU:",
+            latency_table(results["latency"]),
+            "Where the server's time goes, from one format=json request per image "
+            + "(outside recognize() is upload, form parsing, OCR slot and answer):",
+            breakdown_table(results["latency"]),
+            "Throughput on the A4 scan, the same number of requests shared by the clients. Plain tesseract one and "
+            + "two at a time shows how far the machine itself scales; tesseract runs at once (mean over samples) "
+            + "shows whether the server overlaps its work:",
+            throughput_table(results["throughput"], results["plain_throughput"]),
+            memory_note,
+            memory_table(memory),
+        ]
+    )
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -577,8 +703,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7, help="pairs per image (default 7)")
     parser.add_argument("--photo-repeats", type=int, default=5, help="pairs for the 12 MP photo (default 5)")
-    parser.add_argument("--requests", type=int, default=12,
-                        help="requests per throughput level, shared by the clients (default 12)")
+    parser.add_argument(
+        "--requests", type=int, default=12, help="requests per throughput level, shared by the clients (default 12)"
+    )
     parser.add_argument("--memory-rounds", type=int, default=2, help="12 MP uploads per memory client (default 2)")
     parser.add_argument("--seed", type=int, default=1, help="image generator seed (default 1)")
     parser.add_argument("--json", type=Path, default=RESULTS, help=f"results file (default {RESULTS})")

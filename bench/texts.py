@@ -6,28 +6,116 @@ import numpy as np
 
 # Plain ASCII only: the benchmark measures reading, not typographic quote or dash conventions.
 
-FIRST_NAMES = ["Anna", "Peter", "Maria", "James", "Laura", "Daniel", "Helen", "Thomas",
-               "Sarah", "Robert", "Emily", "Michael", "Grace", "David", "Clara", "Simon"]
-LAST_NAMES = ["Thompson", "Garcia", "Walker", "Bennett", "Fischer", "Morgan", "Hughes",
-              "Palmer", "Reed", "Coleman", "Hayes", "Murray", "Porter", "Wallace"]
-TOWNS = ["Springfield", "Riverside", "Oakdale", "Fairview", "Brookfield", "Milton",
-         "Greenville", "Ashford", "Kingston", "Lakewood"]
-STREETS = ["Main Street", "Oak Avenue", "Station Road", "Mill Lane", "Park Road",
-           "Church Street", "High Street", "Elm Drive", "Harbor View", "North Road"]
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December"]
+FIRST_NAMES = [
+    "Anna",
+    "Peter",
+    "Maria",
+    "James",
+    "Laura",
+    "Daniel",
+    "Helen",
+    "Thomas",
+    "Sarah",
+    "Robert",
+    "Emily",
+    "Michael",
+    "Grace",
+    "David",
+    "Clara",
+    "Simon",
+]
+LAST_NAMES = [
+    "Thompson",
+    "Garcia",
+    "Walker",
+    "Bennett",
+    "Fischer",
+    "Morgan",
+    "Hughes",
+    "Palmer",
+    "Reed",
+    "Coleman",
+    "Hayes",
+    "Murray",
+    "Porter",
+    "Wallace",
+]
+TOWNS = [
+    "Springfield",
+    "Riverside",
+    "Oakdale",
+    "Fairview",
+    "Brookfield",
+    "Milton",
+    "Greenville",
+    "Ashford",
+    "Kingston",
+    "Lakewood",
+]
+STREETS = [
+    "Main Street",
+    "Oak Avenue",
+    "Station Road",
+    "Mill Lane",
+    "Park Road",
+    "Church Street",
+    "High Street",
+    "Elm Drive",
+    "Harbor View",
+    "North Road",
+]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
-STORES = ["GREEN VALLEY MARKET", "CORNER HARDWARE", "SUNRISE CAFE", "CITY PHARMACY",
-          "FRESHWAY GROCERY", "MAPLE STREET DELI", "HILLSIDE BAKERY", "QUICK STOP FUEL"]
-ITEMS = [("WHOLE MILK 1L", 0.99, 2.49), ("BROWN BREAD", 1.49, 3.29), ("FREE RANGE EGGS", 2.19, 4.59),
-         ("BANANAS", 0.59, 1.89), ("CHEDDAR CHEESE", 2.79, 5.99), ("ORANGE JUICE", 1.99, 3.99),
-         ("COFFEE BEANS", 5.49, 11.99), ("PASTA SPAGHETTI", 0.89, 2.29), ("TOMATO SAUCE", 1.19, 2.79),
-         ("GREEN TEA", 2.49, 4.99), ("APPLES GALA", 1.99, 3.49), ("BUTTER SALTED", 1.89, 3.79),
-         ("RICE BASMATI", 2.29, 5.49), ("CHICKEN BREAST", 4.99, 9.49), ("DISH SOAP", 1.59, 3.19),
-         ("PAPER TOWELS", 2.99, 6.49), ("BATTERIES AA", 3.99, 8.99), ("WOOD SCREWS", 2.49, 5.99),
-         ("CAPPUCCINO", 2.80, 4.20), ("BLUEBERRY MUFFIN", 1.90, 3.10), ("SPARKLING WATER", 0.79, 1.99),
-         ("DARK CHOCOLATE", 1.29, 3.49), ("YOGURT NATURAL", 0.89, 2.19), ("LIGHT BULB LED", 3.49, 7.99)]
+STORES = [
+    "GREEN VALLEY MARKET",
+    "CORNER HARDWARE",
+    "SUNRISE CAFE",
+    "CITY PHARMACY",
+    "FRESHWAY GROCERY",
+    "MAPLE STREET DELI",
+    "HILLSIDE BAKERY",
+    "QUICK STOP FUEL",
+]
+ITEMS = [
+    ("WHOLE MILK 1L", 0.99, 2.49),
+    ("BROWN BREAD", 1.49, 3.29),
+    ("FREE RANGE EGGS", 2.19, 4.59),
+    ("BANANAS", 0.59, 1.89),
+    ("CHEDDAR CHEESE", 2.79, 5.99),
+    ("ORANGE JUICE", 1.99, 3.99),
+    ("COFFEE BEANS", 5.49, 11.99),
+    ("PASTA SPAGHETTI", 0.89, 2.29),
+    ("TOMATO SAUCE", 1.19, 2.79),
+    ("GREEN TEA", 2.49, 4.99),
+    ("APPLES GALA", 1.99, 3.49),
+    ("BUTTER SALTED", 1.89, 3.79),
+    ("RICE BASMATI", 2.29, 5.49),
+    ("CHICKEN BREAST", 4.99, 9.49),
+    ("DISH SOAP", 1.59, 3.19),
+    ("PAPER TOWELS", 2.99, 6.49),
+    ("BATTERIES AA", 3.99, 8.99),
+    ("WOOD SCREWS", 2.49, 5.99),
+    ("CAPPUCCINO", 2.80, 4.20),
+    ("BLUEBERRY MUFFIN", 1.90, 3.10),
+    ("SPARKLING WATER", 0.79, 1.99),
+    ("DARK CHOCOLATE", 1.29, 3.49),
+    ("YOGURT NATURAL", 0.89, 2.19),
+    ("LIGHT BULB LED", 3.49, 7.99),
+]
 
 LETTER_SENTENCES = [
     "Thank you for your letter of {date} regarding the {topic}.",
@@ -61,11 +149,27 @@ PROSE_SENTENCES = [
     "{first} {last} opened the door slowly and stepped into the dark room.",
     "It was the kind of afternoon when time seemed to move more slowly than usual.",
 ]
-TOPICS = ["annual review", "project schedule", "building renovation", "insurance claim",
-          "school trip", "budget proposal", "software upgrade", "community event"]
+TOPICS = [
+    "annual review",
+    "project schedule",
+    "building renovation",
+    "insurance claim",
+    "school trip",
+    "budget proposal",
+    "software upgrade",
+    "community event",
+]
 
-BOARD_TITLES = ["Sprint planning", "Weekly team sync", "Launch checklist", "Workshop agenda",
-                "Open questions", "Action items", "Q3 priorities", "Retro notes"]
+BOARD_TITLES = [
+    "Sprint planning",
+    "Weekly team sync",
+    "Launch checklist",
+    "Workshop agenda",
+    "Open questions",
+    "Action items",
+    "Q3 priorities",
+    "Retro notes",
+]
 BOARD_ITEMS = [
     "- Review the {topic} with {first}",
     "- Send the updated slides by {weekday}",
@@ -83,8 +187,14 @@ BOARD_ITEMS = [
     "- Plan the team lunch on {weekday}",
 ]
 
-SCREEN_HEADERS = ["Settings", "Account overview", "System status", "Project dashboard",
-                  "Network preferences", "Storage and backup"]
+SCREEN_HEADERS = [
+    "Settings",
+    "Account overview",
+    "System status",
+    "Project dashboard",
+    "Network preferences",
+    "Storage and backup",
+]
 # One "label: value" phrase per row; far-apart columns would test reading order, not recognition.
 SCREEN_ROWS = [
     "Signed in as {first_lower}.{last_lower}@example.com",
@@ -113,14 +223,23 @@ def _slots(rng: np.random.Generator) -> dict:
     """Random values for the {slot} placeholders used by the templates."""
     first, last = pick(rng, FIRST_NAMES), pick(rng, LAST_NAMES)
     return {
-        "first": first, "last": last, "first_lower": first.lower(), "last_lower": last.lower(),
-        "town": pick(rng, TOWNS), "street": pick(rng, STREETS), "month": pick(rng, MONTHS),
-        "weekday": pick(rng, WEEKDAYS), "topic": pick(rng, TOPICS),
+        "first": first,
+        "last": last,
+        "first_lower": first.lower(),
+        "last_lower": last.lower(),
+        "town": pick(rng, TOWNS),
+        "street": pick(rng, STREETS),
+        "month": pick(rng, MONTHS),
+        "weekday": pick(rng, WEEKDAYS),
+        "topic": pick(rng, TOPICS),
         "date": f"{int(rng.integers(1, 29))} {pick(rng, MONTHS)}",
-        "amount": f"{int(rng.integers(120, 9800)):,}", "n": int(rng.integers(2, 12)),
-        "hour": int(rng.integers(1, 12)), "hour_small": int(rng.integers(1, 9)),
+        "amount": f"{int(rng.integers(120, 9800)):,}",
+        "n": int(rng.integers(2, 12)),
+        "hour": int(rng.integers(1, 12)),
+        "hour_small": int(rng.integers(1, 9)),
         "minute": f"{int(rng.integers(0, 60)):02d}",
-        "pct": int(rng.integers(12, 99)), "gb": f"{rng.uniform(8, 120):.1f}",
+        "pct": int(rng.integers(12, 99)),
+        "gb": f"{rng.uniform(8, 120):.1f}",
     }
 
 
@@ -144,20 +263,27 @@ def letter(rng: np.random.Generator) -> list[str]:
     s = _slots(rng)
     title = pick(rng, ["Mr.", "Ms.", "Dr."])
     body = paragraphs(rng, "letter", int(rng.integers(2, 4)))
-    return ([f"{s['town']}, {s['date']} 2024", "", f"Dear {title} {s['last']},"] + body
-            + ["Kind regards,", f"{s['first']} {pick(rng, LAST_NAMES)}"])
+    return (
+        [f"{s['town']}, {s['date']} 2024", "", f"Dear {title} {s['last']},"]
+        + body
+        + ["Kind regards,", f"{s['first']} {pick(rng, LAST_NAMES)}"]
+    )
 
 
 def receipt(rng: np.random.Generator, width: int) -> list[str]:
     """A shop receipt of 13-17 lines, price columns padded out to width characters."""
+
     def row(label: str, value: str) -> str:
         return label + " " * max(1, width - len(label) - len(value)) + value
 
     s = _slots(rng)
     store = pick(rng, STORES)
-    lines = [store.center(width).rstrip(), f"{int(rng.integers(1, 400))} {s['street'].upper()}",
-             f"{s['town'].upper()}",
-             f"{int(rng.integers(1, 13)):02d}/{int(rng.integers(1, 29)):02d}/2024  {s['hour']:02d}:{s['minute']}"]
+    lines = [
+        store.center(width).rstrip(),
+        f"{int(rng.integers(1, 400))} {s['street'].upper()}",
+        f"{s['town'].upper()}",
+        f"{int(rng.integers(1, 13)):02d}/{int(rng.integers(1, 29)):02d}/2024  {s['hour']:02d}:{s['minute']}",
+    ]
     total = 0.0
     picks = rng.choice(len(ITEMS), size=int(rng.integers(4, 9)), replace=False)
     for i in picks:
@@ -166,9 +292,13 @@ def receipt(rng: np.random.Generator, width: int) -> list[str]:
         total += price
         lines.append(row(name[: width - 8], f"{price:.2f}"))
     tax = round(total * 0.08, 2)
-    lines += [row("SUBTOTAL", f"{total:.2f}"), row("TAX 8%", f"{tax:.2f}"),
-              row("TOTAL", f"{total + tax:.2f}"),
-              row("VISA", f"****{int(rng.integers(1000, 9999))}"), "THANK YOU FOR SHOPPING"]
+    lines += [
+        row("SUBTOTAL", f"{total:.2f}"),
+        row("TAX 8%", f"{tax:.2f}"),
+        row("TOTAL", f"{total + tax:.2f}"),
+        row("VISA", f"****{int(rng.integers(1000, 9999))}"),
+        "THANK YOU FOR SHOPPING",
+    ]
     return lines
 
 

@@ -11,9 +11,10 @@ from werkzeug.serving import make_server
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from app import create_app  # noqa: E402
 from conftest import draw_text, encode  # noqa: E402
 from fakecam import document_frame, write_y4m  # noqa: E402
+
+from app import create_app  # noqa: E402
 
 RECEIPT = "CORNER CAFE\nFlat white        3.20\nAlmond croissant  2.90\nTotal             6.10\nThank you!"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"]
@@ -28,8 +29,11 @@ def main() -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.port}"
     with sync_playwright() as playwright:
-        camera_flags = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                        f"--use-file-for-fake-video-capture={video}"]
+        camera_flags = [
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ]
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS + camera_flags)
         page = browser.new_page(viewport={"width": 1100, "height": 1000})
         page.goto(base + "/")

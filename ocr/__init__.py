@@ -27,6 +27,7 @@ DOUBTFUL_CONFIDENCE = 60.0
 OSD_MIN_CONFIDENCE = 2.0
 OSD_SIDE = 2000  # OSD needs far fewer pixels than OCR
 PREVIEW_SIDE = 1600
+ONE_BLOCK_PSM = 6  # "a single uniform block of text": keeps the reading order of lines
 # Blocks read with a mean confidence under JUNK are dropped when another reached SURE.
 JUNK_BLOCK_CONFIDENCE, SURE_BLOCK_CONFIDENCE = 45.0, 75.0
 
@@ -44,7 +45,12 @@ class Limits:
 def recognize(data: bytes, options: OcrOptions, *, limits: Limits, slots: SlotPool) -> OcrResult:
     """Read every page; word boxes come back in each upright original page's pixels."""
     started = time.perf_counter()
-    with slots.admit(), imaging.open_pages(data, max_pixels=limits.max_pixels, max_pages=limits.max_pages, pdf_dpi=limits.pdf_dpi) as pages:
+    with (
+        slots.admit(),
+        imaging.open_pages(
+            data, max_pixels=limits.max_pixels, max_pages=limits.max_pages, pdf_dpi=limits.pdf_dpi
+        ) as pages,
+    ):
         outcomes = _each_page(len(pages), slots, lambda index: _read_page(pages, index, options, limits))
     results = tuple(
         outcome if isinstance(outcome, PageResult) else PageResult(number=index + 1, width=0, height=0, error=outcome)
@@ -52,12 +58,17 @@ def recognize(data: bytes, options: OcrOptions, *, limits: Limits, slots: SlotPo
     )
     total = {"total": _ms(started, time.perf_counter())}
     timings = {**results[0].timings_ms, **total} if len(results) == 1 else total
-    return OcrResult(lang=options.lang, psm=options.psm, pages=results, timings_ms=timings)
+    return OcrResult(lang=options.lang, psm=options.tesseract_psm, pages=results, timings_ms=timings)
 
 
 def render(data: bytes, options: OcrOptions, fmt: str, *, limits: Limits, slots: SlotPool) -> bytes:
     """Tesseract's own rendering (hocr, tsv, alto, pdf) of every page, merged into one document."""
-    with slots.admit(), imaging.open_pages(data, max_pixels=limits.max_pixels, max_pages=limits.max_pages, pdf_dpi=limits.pdf_dpi) as pages:
+    with (
+        slots.admit(),
+        imaging.open_pages(
+            data, max_pixels=limits.max_pixels, max_pages=limits.max_pages, pdf_dpi=limits.pdf_dpi
+        ) as pages,
+    ):
         outcomes = _each_page(len(pages), slots, lambda index: _render_page(pages, index, options, fmt, limits))
     failed = next((outcome for outcome in outcomes if isinstance(outcome, OcrError)), None)
     if failed is not None:
@@ -95,7 +106,11 @@ def _read_page(pages: "imaging.Pages", index: int, options: OcrOptions, limits: 
     prepared = preprocess.prepare(decoded.image, options.steps)
     prepared_at = time.perf_counter()
     dpi = _dpi(decoded, prepared)
-    words = engine.recognize_words(prepared.image, lang=options.lang, psm=options.psm, timeout_s=limits.timeout_s, dpi=dpi)
+    words = engine.recognize_words(
+        prepared.image, lang=options.lang, psm=options.tesseract_psm, timeout_s=limits.timeout_s, dpi=dpi
+    )
+    if not words and options.psm is None and prepared.layout and prepared.layout.x_height:
+        prepared, words = _retry_as_one_block(prepared, options, timeout_s=limits.timeout_s, dpi=dpi)
     if options.steps is None and _doubtful(words):
         prepared, words = _retry_upright(prepared, words, options, timeout_s=limits.timeout_s, dpi=dpi)
     if options.steps is None:
@@ -120,11 +135,17 @@ def _read_page(pages: "imaging.Pages", index: int, options: OcrOptions, limits: 
     )
 
 
-def _render_page(pages: "imaging.Pages", index: int, options: OcrOptions, fmt: str, limits: Limits) -> renderings.PageRendering:
+def _render_page(
+    pages: "imaging.Pages", index: int, options: OcrOptions, fmt: str, limits: Limits
+) -> renderings.PageRendering:
     decoded = pages.decode(index)
     prepared = preprocess.prepare(decoded.image, options.steps)
     data = engine.render(
-        prepared.image, fmt=fmt, lang=options.lang, psm=options.psm, timeout_s=limits.timeout_s,
+        prepared.image,
+        fmt=fmt,
+        lang=options.lang,
+        psm=options.tesseract_psm,
+        timeout_s=limits.timeout_s,
         dpi=_dpi(decoded, prepared),
     )
     return renderings.PageRendering(data=data, transform=prepared.transform, size=decoded.image.size)
@@ -162,6 +183,15 @@ def _doubtful(words: tuple[Word, ...]) -> bool:
     return not words or _mean_confidence(words) < DOUBTFUL_CONFIDENCE
 
 
+def _retry_as_one_block(
+    prepared: Prepared, options: OcrOptions, *, timeout_s: float, dpi: int | None
+) -> tuple[Prepared, tuple[Word, ...]]:
+    """Read the page as one block of text when the automatic layout found none although the
+    measurements found letters: Tesseract's layout pass can take thick, blurred print for a picture."""
+    words = engine.recognize_words(prepared.image, lang=options.lang, psm=ONE_BLOCK_PSM, timeout_s=timeout_s, dpi=dpi)
+    return prepared.with_step(prepared.image, "one_block", psm=ONE_BLOCK_PSM), words
+
+
 def _retry_upright(
     prepared: Prepared, words: tuple[Word, ...], options: OcrOptions, *, timeout_s: float, dpi: int | None
 ) -> tuple[Prepared, tuple[Word, ...]]:
@@ -173,11 +203,14 @@ def _retry_upright(
     clockwise, confidence = rotation
     image = prepared.image.rotate(-clockwise, expand=True)
     turned = prepared.with_step(
-        image, "orient", Affine.rotation(-clockwise, old_size=prepared.image.size, new_size=image.size),
-        degrees=clockwise, confidence=round(confidence, 2),
+        image,
+        "orient",
+        Affine.rotation(-clockwise, old_size=prepared.image.size, new_size=image.size),
+        degrees=clockwise,
+        confidence=round(confidence, 2),
     )
     turned_words = engine.recognize_words(
-        turned.image, lang=options.lang, psm=options.psm, timeout_s=timeout_s, dpi=dpi
+        turned.image, lang=options.lang, psm=options.tesseract_psm, timeout_s=timeout_s, dpi=dpi
     )
     if _mean_confidence(turned_words) > _mean_confidence(words):
         return turned, turned_words

@@ -48,7 +48,9 @@ def detect_rotation(image: Image.Image, *, timeout_s: float) -> tuple[int, float
         return None
     try:
         with _tesseract_run(image, timeout_s, "orientation detection"):
-            osd = pytesseract.image_to_osd(image, config="--psm 0", timeout=timeout_s, output_type=pytesseract.Output.DICT)
+            osd = pytesseract.image_to_osd(
+                image, config="--psm 0", timeout=timeout_s, output_type=pytesseract.Output.DICT
+            )
     except EngineFailure:
         return None  # "Too few characters": short text is exactly where OSD guesses badly
     return int(osd["rotate"]), float(osd["orientation_conf"])

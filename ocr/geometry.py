@@ -27,8 +27,12 @@ class Affine:
         (ow, oh), (nw, nh) = old_size, new_size
         # move old centre to origin, rotate (y grows downwards), move to new centre
         return cls(
-            a=cos, b=sin, c=nw / 2 - cos * ow / 2 - sin * oh / 2,
-            d=-sin, e=cos, f=nh / 2 + sin * ow / 2 - cos * oh / 2,
+            a=cos,
+            b=sin,
+            c=nw / 2 - cos * ow / 2 - sin * oh / 2,
+            d=-sin,
+            e=cos,
+            f=nh / 2 + sin * ow / 2 - cos * oh / 2,
         )
 
     def then(self, other: "Affine") -> "Affine":
@@ -55,7 +59,9 @@ class Affine:
     def apply(self, x: float, y: float) -> tuple[float, float]:
         return self.a * x + self.b * y + self.c, self.d * x + self.e * y + self.f
 
-    def map_box(self, left: int, top: int, width: int, height: int, *, bounds: tuple[int, int]) -> tuple[int, int, int, int]:
+    def map_box(
+        self, left: int, top: int, width: int, height: int, *, bounds: tuple[int, int]
+    ) -> tuple[int, int, int, int]:
         """Bounding box of a mapped rectangle, clipped to bounds (width, height)."""
         corners = [self.apply(x, y) for x in (left, left + width) for y in (top, top + height)]
         xs, ys = [p[0] for p in corners], [p[1] for p in corners]

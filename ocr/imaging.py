@@ -126,7 +126,9 @@ def _decode_frame(image: Image.Image, index: int, *, max_pixels: int) -> Decoded
     try:
         image.seek(index)
     except _PILLOW_READ_ERRORS as e:
-        raise UnsupportedImage(f"page {index + 1} of the {image.format} file cannot be read; send the complete file") from e
+        raise UnsupportedImage(
+            f"page {index + 1} of the {image.format} file cannot be read; send the complete file"
+        ) from e
     width, height = image.size
     if width * height > max_pixels:
         raise TooLarge(
@@ -192,9 +194,7 @@ def _load(image: Image.Image) -> None:
     try:
         image.load()
     except _PILLOW_READ_ERRORS as e:
-        raise UnsupportedImage(
-            f"the {image.format} image is truncated or corrupt ({e}); send the complete file"
-        ) from e
+        raise UnsupportedImage(f"the {image.format} image is truncated or corrupt ({e}); send the complete file") from e
 
 
 def _exif_transpose(image: Image.Image) -> tuple[Image.Image, bool]:

@@ -20,9 +20,14 @@ class OcrOptions:
     """What to recognize with. `steps` is None for the automatic pipeline."""
 
     lang: str = DEFAULT_LANG
-    psm: int = DEFAULT_PSM
+    psm: int | None = None  # None: Tesseract's automatic layout, with a retry when it finds nothing
     steps: tuple[str, ...] | None = None
     previews: bool = False  # return each page, as read and as preprocessed, as small JPEGs
+
+    @property
+    def tesseract_psm(self) -> int:
+        """The page segmentation mode to run Tesseract with first."""
+        return DEFAULT_PSM if self.psm is None else self.psm
 
     @property
     def preprocess(self) -> str:
@@ -68,9 +73,9 @@ def _parse_lang(raw: str | None, languages: Collection[str]) -> str:
     return "+".join(dict.fromkeys(names))
 
 
-def _parse_psm(raw: str | None) -> int:
+def _parse_psm(raw: str | None) -> int | None:
     if raw is None or not raw.strip():
-        return DEFAULT_PSM
+        return None
     allowed = ", ".join(map(str, ALLOWED_PSM))
     try:
         psm = int(raw.strip())

@@ -214,8 +214,14 @@ def text_x_height(ink: np.ndarray) -> float | None:
     area = np.bincount(labels.ravel())[1:].astype(np.float64)
     fill = area / (heights * widths)
     letters = (
-        (heights >= 3) & (heights < ink.shape[0] / 6) & (widths < ink.shape[1] / 6)
-        & (widths < heights * 4) & (heights < widths * 8) & (fill > 0.1) & (fill < 0.95) & (area >= 6)
+        (heights >= 3)
+        & (heights < ink.shape[0] / 6)
+        & (widths < ink.shape[1] / 6)
+        & (widths < heights * 4)
+        & (heights < widths * 8)
+        & (fill > 0.1)
+        & (fill < 0.95)
+        & (area >= 6)
     )
     if letters.sum() < 8:
         return None
@@ -306,8 +312,12 @@ def estimate_background(image: Image.Image, *, text_height: float) -> Image.Imag
 
 def _thumbnail(image: Image.Image, side: int) -> Image.Image:
     factor = side / max(image.size)
-    return image if factor >= 1 else image.resize(
-        (max(1, round(image.width * factor)), max(1, round(image.height * factor))), Image.Resampling.BOX
+    return (
+        image
+        if factor >= 1
+        else image.resize(
+            (max(1, round(image.width * factor)), max(1, round(image.height * factor))), Image.Resampling.BOX
+        )
     )
 
 

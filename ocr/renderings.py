@@ -62,7 +62,7 @@ def _hocr_page(page: PageRendering, number: int) -> str:
     # the page line names Tesseract's temporary file: give the page's number instead
     body = re.sub(
         r"title='image \"[^\"]*\"; bbox [\d ]+; ppageno \d+",
-        f"title='image \"page-{number}\"; bbox 0 0 {width} {height}; ppageno {number - 1}",
+        f'title=\'image "page-{number}"; bbox 0 0 {width} {height}; ppageno {number - 1}',
         body,
     )
     return re.sub(r"id='([a-z]+)_1(_\d+)?'", lambda m: f"id='{m[1]}_{number}{m[2] or ''}'", body)
@@ -85,7 +85,10 @@ def _alto_page(element: ET.Element, page: PageRendering, number: int) -> ET.Elem
     for node in element.iter():
         if "HPOS" in node.attrib:
             left, top, width, height = page.box_to_original(
-                float(node.get("HPOS")), float(node.get("VPOS", 0)), float(node.get("WIDTH", 0)), float(node.get("HEIGHT", 0))
+                float(node.get("HPOS")),
+                float(node.get("VPOS", 0)),
+                float(node.get("WIDTH", 0)),
+                float(node.get("HEIGHT", 0)),
             )
             node.set("HPOS", str(left))
             node.set("VPOS", str(top))

@@ -113,9 +113,7 @@ class OcrResult:
         if first.previews is not None:
             answer["previews"] = first.previews
         if len(self.pages) > 1:
-            answer["words"] = [
-                {**asdict(w), "page": page.number} for page in self.pages for w in page.words
-            ]
+            answer["words"] = [{**asdict(w), "page": page.number} for page in self.pages for w in page.words]
             answer["pages"] = [page.to_dict() for page in self.pages]
         return answer
 

@@ -98,9 +98,7 @@ def multipart(body: bytes, boundary: str | None = "XyZ") -> dict:
 
 def form_text_field(value: bytes) -> bytes:
     """A multipart form whose 'image' part is a text field (no filename), as curl -F image=<file sends."""
-    return (
-        b'--XyZ\r\nContent-Disposition: form-data; name="image"\r\n\r\n' + value + b"\r\n--XyZ--\r\n"
-    )
+    return b'--XyZ\r\nContent-Disposition: form-data; name="image"\r\n\r\n' + value + b"\r\n--XyZ--\r\n"
 
 
 def cut_off_multipart() -> bytes:
@@ -300,9 +298,7 @@ class CountingStream(io.RawIOBase):
 @pytest.mark.parametrize("content_type", ["image/png", "multipart/form-data; boundary=XyZ", "application/json"])
 def test_declared_oversized_body_is_refused_unread(client, content_type):
     body = CountingStream(200 * 1024 * 1024)
-    response = client.post(
-        "/ocr", input_stream=body, content_type=content_type, headers={"Accept": "application/json"}
-    )
+    response = client.post("/ocr", input_stream=body, content_type=content_type, headers={"Accept": "application/json"})
     assert response.status_code == 413
     assert response.json["error"]["code"] == "too_large"
     assert body.consumed == 0
@@ -312,7 +308,9 @@ def test_declared_oversized_body_is_refused_unread(client, content_type):
 def test_chunked_oversized_body_is_refused_at_the_limit(client, content_type):
     body = CountingStream(200 * 1024 * 1024)
     response = client.post(
-        "/ocr", input_stream=body, content_type=content_type,
+        "/ocr",
+        input_stream=body,
+        content_type=content_type,
         headers={"Accept": "application/json", "Transfer-Encoding": "chunked"},
         environ_overrides={"wsgi.input_terminated": True},  # as gunicorn marks a chunked body
     )
@@ -323,8 +321,12 @@ def test_chunked_oversized_body_is_refused_at_the_limit(client, content_type):
 
 def test_chunked_body_under_the_limit_is_read(client):
     response = client.post(
-        "/ocr", input_stream=io.BytesIO(small_png()), content_type="image/png", query_string={"psm": "7"},
-        headers={"Transfer-Encoding": "chunked"}, environ_overrides={"wsgi.input_terminated": True},
+        "/ocr",
+        input_stream=io.BytesIO(small_png()),
+        content_type="image/png",
+        query_string={"psm": "7"},
+        headers={"Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
     )
     assert response.status_code == 200
     assert words_of(response.get_data(as_text=True)) == ["ok", "42"]
@@ -337,7 +339,8 @@ def test_free_form_tesseract_settings_are_ignored(client):
     fields = {"config": "--tessdata-dir /tmp", "oem": "0", "tessdata-dir": "/tmp", "c": "tessedit_write_images=1"}
     with mock.patch("pytesseract.image_to_data", wraps=pytesseract.image_to_data) as image_to_data:
         response = client.post(
-            "/ocr", data={"image": (io.BytesIO(small_png()), "a.png"), "psm": "7", **fields},
+            "/ocr",
+            data={"image": (io.BytesIO(small_png()), "a.png"), "psm": "7", **fields},
             headers={"Accept": "application/json"},
         )
     assert response.status_code == 200

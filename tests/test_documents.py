@@ -7,9 +7,9 @@ from unittest import mock
 import pillow_heif
 import pypdfium2 as pdfium
 import pytest
+from conftest import draw_text, encode, words_of
 from PIL import Image
 
-from conftest import draw_text, encode, words_of
 from ocr.errors import OcrTimeout
 
 PAGES = [
@@ -85,7 +85,7 @@ def test_alto_is_one_document_with_every_page(client, document):
     root = ET.fromstring(response.data)
     pages = list(root.iter(f"{ALTO}Page"))
     assert [page.get("PHYSICAL_IMG_NR") for page in pages] == ["1", "2", "3"]
-    for page, text, image in zip(pages, PAGES, page_images(), strict=True):
+    for page, text in zip(pages, PAGES, strict=True):
         assert [s.get("CONTENT").lower() for s in page.iter(f"{ALTO}String")] == words_of(text)
         assert int(page.get("WIDTH")) > 0
     ids = [element.get("ID") for element in root.iter() if element.get("ID")]
@@ -132,8 +132,9 @@ def test_page_limit(tmp_path):
     from app import create_app
 
     client = create_app({"TESTING": True, "SLOT_DIR": str(tmp_path), "MAX_PAGES": 2}).test_client()
-    response = client.post("/ocr", data={"image": (io.BytesIO(multipage("PDF")), "scan.pdf")},
-                           headers={"Accept": "application/json"})
+    response = client.post(
+        "/ocr", data={"image": (io.BytesIO(multipage("PDF")), "scan.pdf")}, headers={"Accept": "application/json"}
+    )
     assert response.status_code == 413
     assert "limit of 2" in response.json["error"]["message"]
 

@@ -48,7 +48,10 @@ class Server:
         with log.open("wb") as output:
             self.process = subprocess.Popen(
                 [str(GUNICORN), "--config", "gunicorn.conf.py", "app:create_app()"],
-                cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+                cwd=ROOT,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
             )
 
     @property
@@ -66,8 +69,15 @@ class Server:
                 time.sleep(0.1)
         pytest.fail(f"gunicorn did not answer /health within {STARTUP_WAIT_S} s:\n{self.log_tail()}")
 
-    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None, *,
-                timeout: float = SOCKET_TIMEOUT_S) -> tuple[int, dict[str, str], bytes]:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict | None = None,
+        *,
+        timeout: float = SOCKET_TIMEOUT_S,
+    ) -> tuple[int, dict[str, str], bytes]:
         """(status, headers, body) of one request on a fresh connection."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:

@@ -14,7 +14,8 @@ def parse(**fields):
 
 
 def test_defaults():
-    assert parse() == OcrOptions(lang="eng", psm=3, steps=None)
+    assert parse() == OcrOptions(lang="eng", psm=None, steps=None)
+    assert parse().tesseract_psm == 3
     assert parse().preprocess == "auto"
 
 

@@ -189,7 +189,9 @@ def test_auto_upscales_tiny_text_and_maps_back():
     prepared = prepare(page(font_px=11).convert("RGB"), None)
     scale = next(step for step in prepared.steps if step.name == "scale")
     assert scale.params["factor"] > 1.5
-    assert prepared.transform.inverse().apply(prepared.image.width, 0)[0] == pytest.approx(page(font_px=11).width, abs=1)
+    assert prepared.transform.inverse().apply(prepared.image.width, 0)[0] == pytest.approx(
+        page(font_px=11).width, abs=1
+    )
 
 
 def test_auto_deskews_and_records_the_angle():
