@@ -187,7 +187,7 @@ def _all_languages() -> list[str]:
 
 
 def _read_request() -> tuple[dict[str, str], bytes]:
-    """Options and image bytes from a multipart form, a raw image/* body or a JSON body."""
+    """Options and image bytes from a multipart form, a raw image/* (or PDF) body or a JSON body."""
     mimetype = request.mimetype
     if mimetype == "application/json":
         return _read_json()
@@ -200,7 +200,7 @@ def _read_request() -> tuple[dict[str, str], bytes]:
         if upload is None:
             raise MissingImage(_missing_upload_message())
         return fields, upload.read()
-    if mimetype.startswith("image/") or mimetype == "application/octet-stream":
+    if mimetype.startswith("image/") or mimetype in ("application/pdf", "application/octet-stream"):
         data = request.get_data(cache=False)
         _refuse_cut_off_body()
         return request.args.to_dict(), data
@@ -252,8 +252,8 @@ def _decode_base64(value: str) -> bytes:
         if not header.endswith(";base64"):
             raise MalformedRequest("the data: URL is not base64; use data:image/png;base64,...")
         media_type = header[5:].split(";")[0]
-        if media_type and not media_type.startswith("image/"):
-            raise UnsupportedImage(f"the data: URL holds {media_type}, not an image")
+        if media_type and not (media_type.startswith("image/") or media_type == "application/pdf"):
+            raise UnsupportedImage(f"the data: URL holds {media_type}, not an image or PDF")
     value = "".join(value.split())
     padded = value + "=" * (-len(value) % 4)
     try:

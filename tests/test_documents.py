@@ -154,3 +154,13 @@ def test_a_failed_page_is_reported_in_its_entry(client):
         result = post(client, multipage("TIFF"), "json").json
     assert [page.get("error", {}).get("code") for page in result["pages"]] == [None, "timeout", None]
     assert words_of(result["pages"][2]["text"]) == words_of(PAGES[2])
+
+
+def test_raw_pdf_body_and_data_url(client):
+    import base64
+
+    raw = client.post("/ocr", data=multipage("PDF", resolution=150.0), content_type="application/pdf")
+    assert [words_of(part) for part in raw.get_data(as_text=True).split("\f")] == [words_of(t) for t in PAGES]
+    data_url = "data:application/pdf;base64," + base64.b64encode(multipage("PDF", resolution=150.0)).decode()
+    result = client.post("/ocr", json={"image": data_url, "format": "json"}).json
+    assert len(result["pages"]) == 3
