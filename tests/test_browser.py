@@ -32,116 +32,105 @@ def live_server(app):
     thread.join()
 
 
-def launch(playwright, *extra_flags):
-    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=QUIET_FLAGS + list(extra_flags))
-
-
-def test_upload_page_shows_the_text(live_server, tmp_path):
-    photo = tmp_path / "page.png"
-    photo.write_bytes(encode(draw_text()))
+@pytest.fixture
+def open_page(live_server):
+    """open_page(path, *chromium_flags, **page_options) -> a Playwright page of the live server."""
     with sync_playwright() as playwright:
-        browser = launch(playwright)
-        page = browser.new_page()
-        page.goto(live_server + "/")
-        with page.expect_file_chooser() as chooser:
-            page.click("#image-input")
-        chooser.value.set_files(str(photo))
-        expect(page.locator("#ocr-text")).to_contain_text("lazy dogs", timeout=30_000)
-        assert words_of(page.locator("#ocr-text").inner_text()) == words_of(SAMPLE_TEXT)
-        expect(page.locator("#preview")).to_be_visible()
-        expect(page.locator("#download-link")).to_have_attribute("href", re.compile(r"^blob:"))
-        browser.close()
+        browsers = []
+
+        def open_(path, *flags, **page_options):
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=QUIET_FLAGS + list(flags)
+            )
+            browsers.append(browser)
+            page = browser.new_page(**page_options)
+            page.goto(live_server + path)
+            return page
+
+        yield open_
+        for browser in browsers:
+            browser.close()
 
 
-def test_upload_form_works_without_javascript(live_server, tmp_path):
-    photo = tmp_path / "page.png"
-    photo.write_bytes(encode(draw_text()))
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        page = browser.new_page(java_script_enabled=False)
-        page.goto(live_server + "/")
-        page.set_input_files("#image-input", str(photo))
-        page.click("#submit-button")
-        expect(page.locator("#ocr-text")).to_contain_text("lazy dogs", timeout=30_000)
-        assert page.url.endswith("/ocr")
-        browser.close()
+@pytest.fixture
+def photo(tmp_path) -> Path:
+    path = tmp_path / "page.png"
+    path.write_bytes(encode(draw_text()))
+    return path
 
 
-def test_upload_page_shows_server_errors(live_server, tmp_path):
+def test_upload_page_shows_the_text(open_page, photo):
+    page = open_page("/")
+    with page.expect_file_chooser() as chooser:
+        page.click("#image-input")
+    chooser.value.set_files(str(photo))
+    expect(page.locator("#ocr-text")).to_contain_text("lazy dogs", timeout=30_000)
+    assert words_of(page.locator("#ocr-text").inner_text()) == words_of(SAMPLE_TEXT)
+    expect(page.locator("#preview")).to_be_visible()
+    expect(page.locator("#download-link")).to_have_attribute("href", re.compile(r"^blob:"))
+
+
+def test_upload_form_works_without_javascript(open_page, photo):
+    page = open_page("/", java_script_enabled=False)
+    page.set_input_files("#image-input", str(photo))
+    page.click("#submit-button")
+    expect(page.locator("#ocr-text")).to_contain_text("lazy dogs", timeout=30_000)
+    assert page.url.endswith("/ocr")
+
+
+def test_upload_page_shows_server_errors(open_page, tmp_path):
     not_an_image = tmp_path / "notes.png"
     not_an_image.write_text("this is not a picture")
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        page = browser.new_page()
-        page.goto(live_server + "/")
-        page.set_input_files("#image-input", str(not_an_image))
-        expect(page.locator("#error")).to_contain_text("not an image", timeout=30_000)
-        browser.close()
+    page = open_page("/")
+    page.set_input_files("#image-input", str(not_an_image))
+    expect(page.locator("#error")).to_contain_text("not an image", timeout=30_000)
 
 
-def test_camera_page_reads_the_fake_webcam(live_server, tmp_path):
+def test_camera_page_reads_the_fake_webcam(open_page, tmp_path):
     video = tmp_path / "document.y4m"
     write_y4m(video, document_frame())
-    with sync_playwright() as playwright:
-        browser = launch(
-            playwright,
-            "--use-fake-ui-for-media-stream",
-            "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={video}",
-        )
-        page = browser.new_page()
-        page.goto(live_server + "/camera")
-        expect(page.locator("#capture-button")).to_be_enabled(timeout=15_000)
-        page.click("#capture-button")
-        expect(page.locator("#ocr-text")).to_contain_text("lazy dogs", timeout=30_000)
-        assert words_of(page.locator("#ocr-text").inner_text()) == words_of(SAMPLE_TEXT)
-        expect(page.locator("#viewer-image")).to_be_visible()  # the captured frame, with its word boxes
-        assert page.locator("#word-boxes rect").count() == len(words_of(SAMPLE_TEXT))
-        browser.close()
+    page = open_page(
+        "/camera",
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    )
+    expect(page.locator("#capture-button")).to_be_enabled(timeout=15_000)
+    page.click("#capture-button")
+    expect(page.locator("#ocr-text")).to_contain_text("lazy dogs", timeout=30_000)
+    assert words_of(page.locator("#ocr-text").inner_text()) == words_of(SAMPLE_TEXT)
+    expect(page.locator("#viewer-image")).to_be_visible()  # the captured frame, with its word boxes
+    assert page.locator("#word-boxes rect").count() == len(words_of(SAMPLE_TEXT))
 
 
-def test_camera_page_explains_a_denied_camera(live_server):
-    with sync_playwright() as playwright:
-        browser = launch(playwright, "--use-fake-device-for-media-stream", "--deny-permission-prompts")
-        page = browser.new_page()
-        page.goto(live_server + "/camera")
-        expect(page.locator("#camera-status")).to_contain_text("denied", timeout=15_000)
-        expect(page.locator("#camera-fallback")).to_be_visible()
-        browser.close()
+def test_camera_page_explains_a_denied_camera(open_page):
+    page = open_page("/camera", "--use-fake-device-for-media-stream", "--deny-permission-prompts")
+    expect(page.locator("#camera-status")).to_contain_text("denied", timeout=15_000)
+    expect(page.locator("#camera-fallback")).to_be_visible()
 
 
-def test_viewer_draws_one_box_per_word_and_pages_through_a_pdf(live_server, tmp_path):
+def test_viewer_draws_one_box_per_word_and_pages_through_a_pdf(open_page, tmp_path):
     document = tmp_path / "report.pdf"
     pages = [draw_text(f"Page {word} of the report", font_px=40) for word in ("one", "two", "three")]
     pages[0].save(document, "PDF", save_all=True, append_images=pages[1:], resolution=150.0)
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        page = browser.new_page()
-        page.goto(live_server + "/")
-        page.set_input_files("#image-input", str(document))
-        expect(page.locator("#page-label")).to_have_text("Page 1 of 3", timeout=30_000)
-        assert page.locator("#word-boxes rect").count() == len(words_of("Page one of the report"))
-        assert "one" in page.locator("#word-boxes rect title").all_text_contents()[1]
-        page.click("#page-next")
-        expect(page.locator("#page-label")).to_have_text("Page 2 of 3")
-        assert "two" in page.locator("#word-boxes rect title").all_text_contents()[1]
-        page.click("#show-preprocessed")
-        expect(page.locator("#viewer-note")).to_be_visible()
-        assert page.locator("#word-boxes rect").count() == 0
-        browser.close()
+    page = open_page("/")
+    page.set_input_files("#image-input", str(document))
+    expect(page.locator("#page-label")).to_have_text("Page 1 of 3", timeout=30_000)
+    assert page.locator("#word-boxes rect").count() == len(words_of("Page one of the report"))
+    assert "one" in page.locator("#word-boxes rect title").all_text_contents()[1]
+    page.click("#page-next")
+    expect(page.locator("#page-label")).to_have_text("Page 2 of 3")
+    assert "two" in page.locator("#word-boxes rect title").all_text_contents()[1]
+    page.click("#show-preprocessed")
+    expect(page.locator("#viewer-note")).to_be_visible()
+    assert page.locator("#word-boxes rect").count() == 0
 
 
-def test_text_and_searchable_pdf_downloads(live_server, tmp_path):
-    photo = tmp_path / "page.png"
-    photo.write_bytes(encode(draw_text()))
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        page = browser.new_page(accept_downloads=True)
-        page.goto(live_server + "/")
-        page.set_input_files("#image-input", str(photo))
-        expect(page.locator("#ocr-text")).to_contain_text("lazy dogs", timeout=30_000)
-        with page.expect_download() as download:
-            page.click("[data-format=pdf]")
-        assert download.value.suggested_filename == "ocr.pdf"
-        assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
-        browser.close()
+def test_text_and_searchable_pdf_downloads(open_page, photo):
+    page = open_page("/", accept_downloads=True)
+    page.set_input_files("#image-input", str(photo))
+    expect(page.locator("#ocr-text")).to_contain_text("lazy dogs", timeout=30_000)
+    with page.expect_download() as download:
+        page.click("[data-format=pdf]")
+    assert download.value.suggested_filename == "ocr.pdf"
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
