@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from PIL import Image
 
-from . import engine, imaging, preprocess, renderings
+from . import engine, imaging, preprocess, reading_order, renderings
 from .errors import OcrError
 from .geometry import Affine
 from .options import OcrOptions
@@ -28,6 +28,7 @@ OSD_MIN_CONFIDENCE = 2.0
 OSD_SIDE = 2000  # OSD needs far fewer pixels than OCR
 PREVIEW_SIDE = 1600
 ONE_BLOCK_PSM = 6  # "a single uniform block of text": keeps the reading order of lines
+ROWS_PSM = 4  # "a single column of text of variable sizes": each row read across the page
 # Blocks read with a mean confidence under JUNK are dropped when another reached SURE.
 JUNK_BLOCK_CONFIDENCE, SURE_BLOCK_CONFIDENCE = 45.0, 75.0
 
@@ -111,6 +112,8 @@ def _read_page(pages: "imaging.Pages", index: int, options: OcrOptions, limits: 
     )
     if not words and options.psm is None and prepared.layout and prepared.layout.x_height:
         prepared, words = _retry_as_one_block(prepared, options, timeout_s=limits.timeout_s, dpi=dpi)
+    elif options.psm is None and reading_order.split_rows(words):
+        prepared, words = _reread_by_rows(prepared, options, timeout_s=limits.timeout_s, dpi=dpi)
     if options.steps is None and _doubtful(words):
         prepared, words = _retry_upright(prepared, words, options, timeout_s=limits.timeout_s, dpi=dpi)
     if options.steps is None:
@@ -190,6 +193,14 @@ def _retry_as_one_block(
     measurements found letters: Tesseract's layout pass can take thick, blurred print for a picture."""
     words = engine.recognize_words(prepared.image, lang=options.lang, psm=ONE_BLOCK_PSM, timeout_s=timeout_s, dpi=dpi)
     return prepared.with_step(prepared.image, "one_block", psm=ONE_BLOCK_PSM), words
+
+
+def _reread_by_rows(
+    prepared: Prepared, options: OcrOptions, *, timeout_s: float, dpi: int | None
+) -> tuple[Prepared, tuple[Word, ...]]:
+    """Read a receipt-like page line by line across its width, so each price stays on its item's line."""
+    words = engine.recognize_words(prepared.image, lang=options.lang, psm=ROWS_PSM, timeout_s=timeout_s, dpi=dpi)
+    return prepared.with_step(prepared.image, "rows", psm=ROWS_PSM), words
 
 
 def _retry_upright(

@@ -330,3 +330,25 @@ def test_thick_blurred_print_the_layout_pass_misses_is_read_as_one_block(client,
     assert explicit["text"] == ""  # with psm given, no fallback: the layout pass really misses it
     assert result["preprocess"][-1] == "one_block"
     assert {"status", "tasks:"} <= set(words_of(result["text"]))
+
+
+def test_receipt_prices_stay_on_their_items_lines(client):
+    mono = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf", 30)
+    rows = [
+        ("CORNER CAFE", ""),
+        ("Flat white", "3.20"),
+        ("Almond croissant", "2.90"),
+        ("Orange juice", "3.50"),
+        ("Total", "9.60"),
+    ]
+    receipt = Image.new("L", (900, 80 + 60 * len(rows)), 255)
+    draw = ImageDraw.Draw(receipt)
+    for row, (item, price) in enumerate(rows):
+        draw.text((40, 40 + 60 * row), item, font=mono, fill=0)
+        draw.text((760, 40 + 60 * row), price, font=mono, fill=0)
+    result = client.post("/ocr?format=json", data=encode(receipt), content_type="image/png").json
+    lines = [line for line in result["text"].splitlines() if line.strip()]
+    assert "Almond croissant 2.90" in lines and "Total 9.60" in lines
+    assert result["preprocess"][-1] == "rows"
+    by_columns = client.post("/ocr?psm=3", data=encode(receipt), content_type="image/png").get_data(as_text=True)
+    assert "Total 9.60" not in by_columns  # what Tesseract's automatic layout alone gives

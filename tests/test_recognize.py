@@ -1,6 +1,7 @@
 """Page-level decisions of ocr.recognize that need no image: which readings to keep."""
 
 from ocr import _without_junk_blocks
+from ocr.reading_order import split_rows
 from ocr.result import Word
 
 
@@ -21,3 +22,28 @@ def test_a_faint_page_keeps_everything():
 def test_low_confidence_words_in_a_good_block_stay():
     page = (word("Invoice", 95, 1), word("Nº", 20, 1), word("1041", 93, 1))
     assert _without_junk_blocks(page) == page
+
+
+def boxed(text: str, left: int, top: int, block: int, line: int) -> Word:
+    return Word(text, 95.0, left, top, 10 * len(text), 20, block, 1, line)
+
+
+ITEMS = [("Coffee", "3.20"), ("Croissant", "2.90"), ("Total", "6.10")]
+
+
+def test_a_price_column_beside_its_items_splits_rows():
+    items = tuple(boxed(name, 20, 40 * row, 1, row) for row, (name, _) in enumerate(ITEMS, start=1))
+    prices = tuple(boxed(price, 400, 40 * row + 2, 2, row) for row, (_, price) in enumerate(ITEMS, start=1))
+    assert split_rows(items + prices)
+
+
+def test_newspaper_columns_of_equal_width_do_not():
+    left = tuple(boxed("a" * 30, 20, 40 * row, 1, row) for row in range(1, 6))
+    right = tuple(boxed("b" * 30, 400, 40 * row, 2, row) for row in range(1, 6))
+    assert not split_rows(left + right)
+
+
+def test_a_narrow_block_on_other_rows_does_not():
+    text = tuple(boxed("a" * 30, 20, 40 * row, 1, row) for row in range(1, 6))
+    note = (boxed("note", 400, 20, 2, 1), boxed("here", 400, 60 + 20, 2, 2))  # between the lines
+    assert not split_rows(text + note)

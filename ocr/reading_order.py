@@ -1,0 +1,61 @@
+"""Reading-order checks on Tesseract's words: does a page read as rows split into columns?"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from .result import Word
+
+# A narrow block beside wider text whose lines sit on the same rows: a receipt's prices, a
+# list of labels and values. Newspaper columns are of similar width and are left alone.
+NARROW_SHARE = 0.5  # the narrow block is at most this share of the width of the text to its left
+ALIGNED_SHARE = 0.6  # at least this share of the narrow block's lines sit on rows of that text
+
+
+@dataclass(frozen=True)
+class _Box:
+    left: int
+    right: int
+    lines: tuple[float, ...]  # vertical centres of the block's lines
+    line_height: float
+
+
+def split_rows(words: tuple[Word, ...]) -> bool:
+    """True when a narrow block's lines continue lines of the wider text to its left."""
+    blocks = _blocks(words)
+    for narrow in blocks:
+        left_of_it = [block for block in blocks if block.right <= narrow.left]
+        if left_of_it and _continues(narrow, left_of_it):
+            return True
+    return False
+
+
+def _continues(narrow: _Box, left_of_it: list[_Box]) -> bool:
+    width = max(b.right for b in left_of_it) - min(b.left for b in left_of_it)
+    if len(narrow.lines) < 2 or narrow.right - narrow.left > NARROW_SHARE * width:
+        return False
+    rows = [(centre, block.line_height) for block in left_of_it for centre in block.lines]
+    aligned = sum(
+        any(abs(centre - row) <= 0.4 * max(narrow.line_height, height) for row, height in rows)
+        for centre in narrow.lines
+    )
+    return aligned >= ALIGNED_SHARE * len(narrow.lines)
+
+
+def _blocks(words: tuple[Word, ...]) -> list[_Box]:
+    lines: dict[int, dict[tuple[int, int], list[Word]]] = defaultdict(lambda: defaultdict(list))
+    for word in words:
+        lines[word.block][(word.paragraph, word.line)].append(word)
+    boxes = []
+    for block_lines in lines.values():
+        members = [w for line in block_lines.values() for w in line]
+        centres = tuple(sum(w.top + w.height / 2 for w in line) / len(line) for line in block_lines.values())
+        heights = sorted(w.height for w in members)
+        boxes.append(
+            _Box(
+                left=min(w.left for w in members),
+                right=max(w.left + w.width for w in members),
+                lines=centres,
+                line_height=heights[len(heights) // 2],
+            )
+        )
+    return boxes
