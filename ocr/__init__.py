@@ -1,36 +1,20 @@
 """OCR domain: image or document bytes in, OcrResult or a rendered document out. Never imports Flask."""
 
-import base64
-import io
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TypeVar
 
-from PIL import Image
-
-from . import engine, imaging, preprocess, reading_order, renderings
+from . import imaging, page, renderings
 from .errors import OcrError
-from .geometry import Affine
 from .options import OcrOptions
-from .preprocess import Prepared
-from .result import OcrResult, PageResult, Word
+from .result import OcrResult, PageResult
 from .slots import SlotPool
 
 __all__ = ["Limits", "OcrOptions", "OcrResult", "recognize", "render"]
 
 T = TypeVar("T")
-# A first reading this unsure may be of sideways or upside-down text: ask OSD.
-DOUBTFUL_CONFIDENCE = 60.0
-# OSD's orientation confidence below this is a guess (Tesseract's own docs use about 2).
-OSD_MIN_CONFIDENCE = 2.0
-OSD_SIDE = 2000  # OSD needs far fewer pixels than OCR
-PREVIEW_SIDE = 1600
-ONE_BLOCK_PSM = 6  # "a single uniform block of text": keeps the reading order of lines
-ROWS_PSM = 4  # "a single column of text of variable sizes": each row read across the page
-# Blocks read with a mean confidence under JUNK are dropped when another reached SURE.
-JUNK_BLOCK_CONFIDENCE, SURE_BLOCK_CONFIDENCE = 45.0, 75.0
 
 
 @dataclass(frozen=True)
@@ -52,7 +36,9 @@ def recognize(data: bytes, options: OcrOptions, *, limits: Limits, slots: SlotPo
             data, max_pixels=limits.max_pixels, max_pages=limits.max_pages, pdf_dpi=limits.pdf_dpi
         ) as pages,
     ):
-        outcomes = _each_page(len(pages), slots, lambda index: _read_page(pages, index, options, limits))
+        outcomes = _each_page(
+            len(pages), slots, lambda index: page.read_page(pages, index, options, timeout_s=limits.timeout_s)
+        )
     results = tuple(
         outcome if isinstance(outcome, PageResult) else PageResult(number=index + 1, width=0, height=0, error=outcome)
         for index, outcome in enumerate(outcomes)
@@ -70,7 +56,9 @@ def render(data: bytes, options: OcrOptions, fmt: str, *, limits: Limits, slots:
             data, max_pixels=limits.max_pixels, max_pages=limits.max_pages, pdf_dpi=limits.pdf_dpi
         ) as pages,
     ):
-        outcomes = _each_page(len(pages), slots, lambda index: _render_page(pages, index, options, fmt, limits))
+        outcomes = _each_page(
+            len(pages), slots, lambda index: page.render_page(pages, index, options, fmt, timeout_s=limits.timeout_s)
+        )
     failed = next((outcome for outcome in outcomes if isinstance(outcome, OcrError)), None)
     if failed is not None:
         raise failed  # a document with a page missing would mislead: say what went wrong
@@ -98,158 +86,6 @@ def _each_page(count: int, slots: SlotPool, work: Callable[[int], T]) -> list[T 
     if all(isinstance(outcome, OcrError) for outcome in outcomes):
         raise outcomes[0]
     return outcomes
-
-
-def _read_page(pages: "imaging.Pages", index: int, options: OcrOptions, limits: Limits) -> PageResult:
-    started = time.perf_counter()
-    decoded = pages.decode(index)
-    decoded_at = time.perf_counter()
-    prepared = preprocess.prepare(decoded.image, options.steps)
-    prepared_at = time.perf_counter()
-    dpi = _dpi(decoded, prepared)
-    words = engine.recognize_words(
-        prepared.image, lang=options.lang, psm=options.tesseract_psm, timeout_s=limits.timeout_s, dpi=dpi
-    )
-    if not words and options.psm is None and prepared.layout and prepared.layout.x_height:
-        prepared, words = _retry_as_one_block(prepared, options, timeout_s=limits.timeout_s, dpi=dpi)
-    elif options.psm is None and reading_order.split_rows(words):
-        prepared, words = _reread_by_rows(prepared, options, timeout_s=limits.timeout_s, dpi=dpi)
-    if options.steps is None and _doubtful(words):
-        prepared, words = _retry_upright(prepared, words, options, timeout_s=limits.timeout_s, dpi=dpi)
-    if options.steps is None:
-        words = _without_junk_blocks(words)
-    finished = time.perf_counter()
-
-    size = decoded.image.size
-    back = prepared.transform.inverse()
-    return PageResult(
-        number=index + 1,
-        width=size[0],
-        height=size[1],
-        words=tuple(_map_word(word, back, size) for word in words),
-        preprocess=_step_names(decoded, prepared),
-        preprocess_params={s.name: s.params for s in prepared.steps if s.params},
-        timings_ms={
-            "decode": _ms(started, decoded_at),
-            "preprocess": _ms(decoded_at, prepared_at),
-            "ocr": _ms(prepared_at, finished),
-        },
-        previews=_previews(decoded.image, prepared.image) if options.previews else None,
-    )
-
-
-def _render_page(
-    pages: "imaging.Pages", index: int, options: OcrOptions, fmt: str, limits: Limits
-) -> renderings.PageRendering:
-    decoded = pages.decode(index)
-    prepared = preprocess.prepare(decoded.image, options.steps)
-    data = engine.render(
-        prepared.image,
-        fmt=fmt,
-        lang=options.lang,
-        psm=options.tesseract_psm,
-        timeout_s=limits.timeout_s,
-        dpi=_dpi(decoded, prepared),
-    )
-    return renderings.PageRendering(data=data, transform=prepared.transform, size=decoded.image.size)
-
-
-def _previews(original: Image.Image, prepared: Image.Image) -> dict[str, str]:
-    """Small JPEG data URLs of the page as read and as Tesseract saw it, for the result view."""
-    return {"original": _preview(original), "preprocessed": _preview(prepared)}
-
-
-def _preview(image: Image.Image) -> str:
-    small = image.convert("RGB" if image.mode == "RGB" else "L")
-    small.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE))
-    buffer = io.BytesIO()
-    small.save(buffer, "JPEG", quality=80)
-    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
-
-
-def _dpi(decoded: imaging.DecodedImage, prepared: Prepared) -> int | None:
-    """The resolution to tell Tesseract: the page's declared one, followed through any rescaling,
-    else one implied by the measured text (the x-height of 10-12 pt type is about 0.07 inch),
-    else None, to let Tesseract estimate it as plain `tesseract` does."""
-    if decoded.dpi:
-        return round(decoded.dpi * prepared.transform.scale)
-    if prepared.layout and prepared.layout.x_height:
-        return max(70, min(1200, round(prepared.layout.x_height / 0.07)))
-    return None
-
-
-def _step_names(decoded: imaging.DecodedImage, prepared: Prepared) -> tuple[str, ...]:
-    return (("exif_transpose",) if decoded.transposed else ()) + tuple(step.name for step in prepared.steps)
-
-
-def _doubtful(words: tuple[Word, ...]) -> bool:
-    return not words or _mean_confidence(words) < DOUBTFUL_CONFIDENCE
-
-
-def _retry_as_one_block(
-    prepared: Prepared, options: OcrOptions, *, timeout_s: float, dpi: int | None
-) -> tuple[Prepared, tuple[Word, ...]]:
-    """Read the page as one block of text when the automatic layout found none although the
-    measurements found letters: Tesseract's layout pass can take thick, blurred print for a picture."""
-    words = engine.recognize_words(prepared.image, lang=options.lang, psm=ONE_BLOCK_PSM, timeout_s=timeout_s, dpi=dpi)
-    return prepared.with_step(prepared.image, "one_block", psm=ONE_BLOCK_PSM), words
-
-
-def _reread_by_rows(
-    prepared: Prepared, options: OcrOptions, *, timeout_s: float, dpi: int | None
-) -> tuple[Prepared, tuple[Word, ...]]:
-    """Read a receipt-like page line by line across its width, so each price stays on its item's line."""
-    words = engine.recognize_words(prepared.image, lang=options.lang, psm=ROWS_PSM, timeout_s=timeout_s, dpi=dpi)
-    return prepared.with_step(prepared.image, "rows", psm=ROWS_PSM), words
-
-
-def _retry_upright(
-    prepared: Prepared, words: tuple[Word, ...], options: OcrOptions, *, timeout_s: float, dpi: int | None
-) -> tuple[Prepared, tuple[Word, ...]]:
-    """Turn the page by OSD's confident answer and read again; keep whichever reading is surer."""
-    probe = preprocess.rescale(prepared.image, factor=min(1.0, OSD_SIDE / max(prepared.image.size)))
-    rotation = engine.detect_rotation(probe, timeout_s=timeout_s)
-    if rotation is None or rotation[0] == 0 or rotation[1] < OSD_MIN_CONFIDENCE:
-        return prepared, words
-    clockwise, confidence = rotation
-    image = prepared.image.rotate(-clockwise, expand=True)
-    turned = prepared.with_step(
-        image,
-        "orient",
-        Affine.rotation(-clockwise, old_size=prepared.image.size, new_size=image.size),
-        degrees=clockwise,
-        confidence=round(confidence, 2),
-    )
-    turned_words = engine.recognize_words(
-        turned.image, lang=options.lang, psm=options.tesseract_psm, timeout_s=timeout_s, dpi=dpi
-    )
-    if _mean_confidence(turned_words) > _mean_confidence(words):
-        return turned, turned_words
-    return prepared, words
-
-
-def _without_junk_blocks(words: tuple[Word, ...]) -> tuple[Word, ...]:
-    """Drop blocks Tesseract was unsure of throughout when the page also has text it read well.
-
-    On photos these are the desk, the page edge or a noisy margin read as letters; a page
-    that is all faint keeps everything, since there is nothing surer to prefer.
-    """
-    blocks: dict[int, list[Word]] = {}
-    for word in words:
-        blocks.setdefault(word.block, []).append(word)
-    confidence = {block: _mean_confidence(tuple(members)) for block, members in blocks.items()}
-    if not confidence or max(confidence.values()) < SURE_BLOCK_CONFIDENCE:
-        return words
-    return tuple(word for word in words if confidence[word.block] >= JUNK_BLOCK_CONFIDENCE)
-
-
-def _mean_confidence(words: tuple[Word, ...]) -> float:
-    return sum(w.confidence for w in words) / len(words) if words else 0.0
-
-
-def _map_word(word: Word, back: Affine, bounds: tuple[int, int]) -> Word:
-    left, top, width, height = back.map_box(word.left, word.top, word.width, word.height, bounds=bounds)
-    return replace(word, left=left, top=top, width=width, height=height)
 
 
 def _ms(start: float, end: float) -> int:

@@ -1,6 +1,6 @@
 """Page-level decisions of ocr.recognize that need no image: which readings to keep."""
 
-from ocr import _without_junk_blocks
+from ocr.page import _without_junk_blocks
 from ocr.reading_order import split_rows
 from ocr.result import Word
 
