@@ -234,7 +234,7 @@ def text_x_height(ink: np.ndarray) -> float | None:
 def measure_layout(image: Image.Image, *, side: int) -> Layout:
     """Text size (in the image's own pixels) and skew, from one ink mask of a copy at most `side` wide."""
     measure = _thumbnail(grayscale(image), side)
-    ink = ink_mask(measure)  # heavy noise is gone already: the denoise step runs first
+    ink = ink_mask(denoise(measure))  # specks must not pass for letters
     x_height = text_x_height(ink)
     return Layout(x_height * image.width / measure.width if x_height else None, skew_angle(ink))
 
