@@ -164,7 +164,7 @@ def recognize():
 @bp.get("/health")
 def health():
     """Liveness, Tesseract version and languages."""
-    return {"status": "ok", "tesseract": engine.tesseract_version(), "languages": _all_languages()}
+    return {"status": "ok", "tesseract": engine.tesseract_version(), "languages": engine.traineddata()}
 
 
 @bp.get("/openapi.json")
@@ -176,11 +176,7 @@ def openapi():
 @bp.get("/languages")
 def languages():
     """Installed Tesseract languages with human names."""
-    return {"languages": [{"code": code, "name": LANGUAGE_NAMES.get(code, code)} for code in _all_languages()]}
-
-
-def _all_languages() -> list[str]:
-    return [*engine.installed_languages(), *(["osd"] if engine.has_osd() else [])]
+    return {"languages": [{"code": code, "name": LANGUAGE_NAMES.get(code, code)} for code in engine.traineddata()]}
 
 
 # --- reading the request ------------------------------------------------------

@@ -30,63 +30,59 @@ class Limits:
 def recognize(data: bytes, options: OcrOptions, *, limits: Limits, slots: SlotPool) -> OcrResult:
     """Read every page; word boxes come back in each upright original page's pixels."""
     started = time.perf_counter()
-    with (
-        slots.admit(),
-        imaging.open_pages(
-            data, max_pixels=limits.max_pixels, max_pages=limits.max_pages, pdf_dpi=limits.pdf_dpi
-        ) as pages,
-    ):
-        outcomes = _each_page(
-            len(pages), slots, lambda index: page.read_page(pages, index, options, timeout_s=limits.timeout_s)
-        )
+    outcomes = _each_page(
+        data, limits, slots, lambda pages, index: page.read_page(pages, index, options, timeout_s=limits.timeout_s)
+    )
     results = tuple(
         outcome if isinstance(outcome, PageResult) else PageResult(number=index + 1, width=0, height=0, error=outcome)
         for index, outcome in enumerate(outcomes)
     )
-    total = {"total": _ms(started, time.perf_counter())}
+    total = {"total": round((time.perf_counter() - started) * 1000)}
     timings = {**results[0].timings_ms, **total} if len(results) == 1 else total
     return OcrResult(lang=options.lang, psm=options.tesseract_psm, pages=results, timings_ms=timings)
 
 
 def render(data: bytes, options: OcrOptions, fmt: str, *, limits: Limits, slots: SlotPool) -> bytes:
     """Tesseract's own rendering (hocr, tsv, alto, pdf) of every page, merged into one document."""
-    with (
-        slots.admit(),
-        imaging.open_pages(
-            data, max_pixels=limits.max_pixels, max_pages=limits.max_pages, pdf_dpi=limits.pdf_dpi
-        ) as pages,
-    ):
-        outcomes = _each_page(
-            len(pages), slots, lambda index: page.render_page(pages, index, options, fmt, timeout_s=limits.timeout_s)
-        )
+    outcomes = _each_page(
+        data,
+        limits,
+        slots,
+        lambda pages, index: page.render_page(pages, index, options, fmt, timeout_s=limits.timeout_s),
+    )
     failed = next((outcome for outcome in outcomes if isinstance(outcome, OcrError)), None)
     if failed is not None:
         raise failed  # a document with a page missing would mislead: say what went wrong
     return renderings.merge(fmt, list(outcomes))
 
 
-def _each_page(count: int, slots: SlotPool, work: Callable[[int], T]) -> list[T | OcrError]:
-    """Run work(page index) for every page, each in an OCR slot, pages in parallel up to the bound.
+def _each_page(
+    data: bytes, limits: Limits, slots: SlotPool, work: Callable[[imaging.Pages, int], T]
+) -> list[T | OcrError]:
+    """Admit the upload, open its pages and run work(pages, index) for each in an OCR slot,
+    pages in parallel up to the bound.
 
     A single image fails as a whole; in a document, a failed page is returned as its error.
     """
-    if count == 1:
-        with slots.run():
-            return [work(0)]
-
-    def guarded(index: int) -> T | OcrError:
-        try:
+    with (
+        slots.admit(),
+        imaging.open_pages(
+            data, max_pixels=limits.max_pixels, max_pages=limits.max_pages, pdf_dpi=limits.pdf_dpi
+        ) as pages,
+    ):
+        if len(pages) == 1:
             with slots.run():
-                return work(index)
-        except OcrError as e:
-            return e
+                return [work(pages, 0)]
 
-    with ThreadPoolExecutor(max_workers=min(count, slots.size)) as pool:
-        outcomes = list(pool.map(guarded, range(count)))
+        def guarded(index: int) -> T | OcrError:
+            try:
+                with slots.run():
+                    return work(pages, index)
+            except OcrError as e:
+                return e
+
+        with ThreadPoolExecutor(max_workers=min(len(pages), slots.size)) as pool:
+            outcomes = list(pool.map(guarded, range(len(pages))))
     if all(isinstance(outcome, OcrError) for outcome in outcomes):
         raise outcomes[0]
     return outcomes
-
-
-def _ms(start: float, end: float) -> int:
-    return round((end - start) * 1000)

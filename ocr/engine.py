@@ -106,14 +106,18 @@ def _words(data: dict) -> list[Word]:
 
 
 @functools.cache
+def traineddata() -> tuple[str, ...]:
+    """Every traineddata Tesseract has, read once: `tesseract --list-langs` is a process start."""
+    return tuple(sorted(pytesseract.get_languages()))
+
+
 def installed_languages() -> tuple[str, ...]:
     """Recognition languages Tesseract has data for ('osd' is orientation data, not a language)."""
-    return tuple(sorted(lang for lang in pytesseract.get_languages() if lang != "osd"))
+    return tuple(lang for lang in traineddata() if lang != "osd")
 
 
-@functools.cache
 def has_osd() -> bool:
-    return "osd" in pytesseract.get_languages()
+    return "osd" in traineddata()
 
 
 @functools.cache

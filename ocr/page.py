@@ -12,7 +12,7 @@ from .geometry import Affine
 from .options import OcrOptions
 from .preprocess import Prepared
 from .renderings import PageRendering
-from .result import PageResult, Word
+from .result import PageResult, Word, mean_confidence
 
 # A first reading this unsure may be of sideways or upside-down text: ask OSD.
 DOUBTFUL_CONFIDENCE = 60.0
@@ -38,9 +38,11 @@ def read_page(pages: imaging.Pages, index: int, options: OcrOptions, *, timeout_
         prepared.image, lang=options.lang, psm=options.tesseract_psm, timeout_s=timeout_s, dpi=dpi
     )
     if not words and options.psm is None and prepared.layout and prepared.layout.x_height:
-        prepared, words = _retry_as_one_block(prepared, options, timeout_s=timeout_s, dpi=dpi)
+        # Tesseract's layout pass can take thick, blurred print for a picture although letters were measured
+        prepared, words = _reread(prepared, options, ONE_BLOCK_PSM, "one_block", timeout_s=timeout_s, dpi=dpi)
     elif options.psm is None and reading_order.split_rows(words):
-        prepared, words = _reread_by_rows(prepared, options, timeout_s=timeout_s, dpi=dpi)
+        # a receipt-like page: read each row across the page so a price stays on its item's line
+        prepared, words = _reread(prepared, options, ROWS_PSM, "rows", timeout_s=timeout_s, dpi=dpi)
     if options.steps is None and _doubtful(words):
         prepared, words = _retry_upright(prepared, words, options, timeout_s=timeout_s, dpi=dpi)
     if options.steps is None:
@@ -109,24 +111,15 @@ def _step_names(decoded: imaging.DecodedImage, prepared: Prepared) -> tuple[str,
 
 
 def _doubtful(words: tuple[Word, ...]) -> bool:
-    return not words or _mean_confidence(words) < DOUBTFUL_CONFIDENCE
+    return not words or mean_confidence(words) < DOUBTFUL_CONFIDENCE
 
 
-def _retry_as_one_block(
-    prepared: Prepared, options: OcrOptions, *, timeout_s: float, dpi: int | None
+def _reread(
+    prepared: Prepared, options: OcrOptions, psm: int, step: str, *, timeout_s: float, dpi: int | None
 ) -> tuple[Prepared, tuple[Word, ...]]:
-    """Read the page as one block of text when the automatic layout found none although the
-    measurements found letters: Tesseract's layout pass can take thick, blurred print for a picture."""
-    words = engine.recognize_words(prepared.image, lang=options.lang, psm=ONE_BLOCK_PSM, timeout_s=timeout_s, dpi=dpi)
-    return prepared.with_step(prepared.image, "one_block", psm=ONE_BLOCK_PSM), words
-
-
-def _reread_by_rows(
-    prepared: Prepared, options: OcrOptions, *, timeout_s: float, dpi: int | None
-) -> tuple[Prepared, tuple[Word, ...]]:
-    """Read a receipt-like page line by line across its width, so each price stays on its item's line."""
-    words = engine.recognize_words(prepared.image, lang=options.lang, psm=ROWS_PSM, timeout_s=timeout_s, dpi=dpi)
-    return prepared.with_step(prepared.image, "rows", psm=ROWS_PSM), words
+    """Read the page again with another page segmentation mode, recorded as `step`."""
+    words = engine.recognize_words(prepared.image, lang=options.lang, psm=psm, timeout_s=timeout_s, dpi=dpi)
+    return prepared.with_step(prepared.image, step, psm=psm), words
 
 
 def _retry_upright(
@@ -149,7 +142,7 @@ def _retry_upright(
     turned_words = engine.recognize_words(
         turned.image, lang=options.lang, psm=options.tesseract_psm, timeout_s=timeout_s, dpi=dpi
     )
-    if _mean_confidence(turned_words) > _mean_confidence(words):
+    if mean_confidence(turned_words) > mean_confidence(words):
         return turned, turned_words
     return prepared, words
 
@@ -163,14 +156,10 @@ def _without_junk_blocks(words: tuple[Word, ...]) -> tuple[Word, ...]:
     blocks: dict[int, list[Word]] = {}
     for word in words:
         blocks.setdefault(word.block, []).append(word)
-    confidence = {block: _mean_confidence(tuple(members)) for block, members in blocks.items()}
+    confidence = {block: mean_confidence(tuple(members)) for block, members in blocks.items()}
     if not confidence or max(confidence.values()) < SURE_BLOCK_CONFIDENCE:
         return words
     return tuple(word for word in words if confidence[word.block] >= JUNK_BLOCK_CONFIDENCE)
-
-
-def _mean_confidence(words: tuple[Word, ...]) -> float:
-    return sum(w.confidence for w in words) / len(words) if words else 0.0
 
 
 def _map_word(word: Word, back: Affine, bounds: tuple[int, int]) -> Word:

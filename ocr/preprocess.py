@@ -13,6 +13,7 @@ from PIL import Image, ImageFilter, ImageOps
 from scipy import ndimage
 
 from .geometry import Affine
+from .imaging import MAX_SIDE_PX
 
 # Tesseract reads best when lowercase letters are about this many pixels tall (about
 # 10-12 pt at 300 dpi); text far from it is rescaled.
@@ -21,7 +22,7 @@ from .geometry import Affine
 TARGET_X_HEIGHT_PX = 20.0
 COMFORTABLE_X_HEIGHT_PX = (10.0, 45.0)
 MAX_UPSCALE, MAX_DOWNSCALE = 4.0, 0.25
-MAX_PREPARED_PIXELS, MAX_SIDE_PX = 60_000_000, 32_000
+MAX_PREPARED_PIXELS = 60_000_000
 MAX_SKEW_DEG, MIN_SKEW_DEG = 15.0, 0.4
 EVEN_LIGHT, WHITE_PAPER = 0.03, 235  # below this background spread, at least this paper level
 NOISE_SIGMA = 8.0  # estimated noise (gray levels) worth a median filter; clean captures measure 1-4
@@ -108,11 +109,6 @@ _DIVISION_TABLE = _division_table()
 def denoise(image: Image.Image, *, size: int = 3) -> Image.Image:
     """Median filter: removes sensor speckle and JPEG mosquito noise, keeps stroke edges."""
     return image.filter(ImageFilter.MedianFilter(size))
-
-
-def stretch_contrast(image: Image.Image, *, cutoff_percent: float = 1.0) -> Image.Image:
-    """Map the darkest and lightest cutoff_percent of pixels to black and white."""
-    return ImageOps.autocontrast(image, cutoff=cutoff_percent)
 
 
 def set_levels(image: Image.Image, *, black: int, white: int) -> Image.Image:

@@ -40,8 +40,8 @@ class PageResult:
 
     @property
     def confidence(self) -> float:
-        """Mean word confidence (0-100), 0 when nothing was read."""
-        return _mean_confidence(self.words)
+        """Mean word confidence (0-100) to one decimal, 0 when nothing was read."""
+        return round(mean_confidence(self.words), 1)
 
     def to_dict(self) -> dict:
         page = {
@@ -82,7 +82,7 @@ class OcrResult:
 
     @property
     def confidence(self) -> float:
-        return _mean_confidence(self.words)
+        return round(mean_confidence(self.words), 1)
 
     @property
     def width(self) -> int:
@@ -118,8 +118,9 @@ class OcrResult:
         return answer
 
 
-def _mean_confidence(words: tuple[Word, ...]) -> float:
-    return round(sum(w.confidence for w in words) / len(words), 1) if words else 0.0
+def mean_confidence(words: tuple[Word, ...]) -> float:
+    """Mean word confidence (0-100), 0 when nothing was read."""
+    return sum(w.confidence for w in words) / len(words) if words else 0.0
 
 
 def join_words(words: tuple[Word, ...]) -> str:
