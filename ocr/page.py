@@ -97,12 +97,10 @@ def _preview(image: Image.Image) -> str:
 
 def _dpi(decoded: imaging.DecodedImage, prepared: Prepared) -> int | None:
     """The resolution to tell Tesseract: the page's declared one, followed through any rescaling,
-    else one implied by the measured text (the x-height of 10-12 pt type is about 0.07 inch),
-    else None, to let Tesseract estimate it as plain `tesseract` does."""
+    else None. Tesseract then estimates it from the text's size, as plain `tesseract` does; our
+    own estimate from the measured x-height read no better and cost 3% more Tesseract time."""
     if decoded.dpi:
         return round(decoded.dpi * prepared.transform.scale)
-    if prepared.layout and prepared.layout.x_height:
-        return max(70, min(1200, round(prepared.layout.x_height / 0.07)))
     return None
 
 
