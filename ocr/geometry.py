@@ -20,6 +20,10 @@ class Affine:
         return cls(a=sx, e=sy)
 
     @classmethod
+    def translation(cls, dx: float, dy: float) -> "Affine":
+        return cls(c=dx, f=dy)
+
+    @classmethod
     def rotation(cls, degrees: float, *, old_size: tuple[int, int], new_size: tuple[int, int]) -> "Affine":
         """Counter-clockwise rotation about the centre, as PIL's rotate(expand=True) does."""
         t = math.radians(degrees)

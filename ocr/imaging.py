@@ -148,12 +148,16 @@ def _decode_frame(image: Image.Image, index: int, *, max_pixels: int) -> Decoded
 
 
 def _resolution(info: dict) -> float | None:
-    """The horizontal dpi a file declares, if it is one a scanner or camera could mean."""
+    """The horizontal dpi a file declares, if it is one a scanner could mean.
+
+    72 and 96 are what phones, cameras and screenshot tools write when there is no page to
+    measure; told 72 dpi, Tesseract laid out a phone photo of a letter in the wrong order.
+    """
     try:
         dpi = float(info.get("dpi", (0, 0))[0])
     except (TypeError, ValueError, IndexError):
         return None
-    return dpi if 70 <= dpi <= 2400 else None
+    return dpi if 70 <= dpi <= 2400 and round(dpi) not in (72, 96) else None
 
 
 def _open(data: bytes) -> Image.Image:

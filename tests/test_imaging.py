@@ -96,3 +96,14 @@ def test_over_the_pixel_limit_is_refused_before_decoding():
     with pytest.raises(TooLarge) as caught:
         decode(encode(Image.new("L", (300, 200))), max_pixels=50_000)
     assert "300x200" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("fmt", "declared", "expected"),
+    [("PNG", 300, 300), ("TIFF", 600, 600), ("JPEG", 72, None), ("PNG", 96, None), ("JPEG", 20, None)],
+)
+def test_only_a_scanners_resolution_is_believed(fmt, declared, expected):
+    """Phones and screenshot tools write 72 or 96 dpi for pictures of any size."""
+    data = encode(Image.new("L", (80, 60), 255), fmt, dpi=(declared, declared))
+    dpi = decode(data, max_pixels=LIMIT).dpi
+    assert (dpi and round(dpi)) == expected

@@ -190,12 +190,43 @@ def test_auto_inverts_light_on_dark():
 
 
 def test_auto_upscales_tiny_text_and_maps_back():
-    prepared = prepare(page(font_px=11).convert("RGB"), None)
+    original = page(font_px=11, margin=4)
+    prepared = prepare(original.convert("RGB"), None)
     scale = next(step for step in prepared.steps if step.name == "scale")
     assert scale.params["factor"] > 1.5
-    assert prepared.transform.inverse().apply(prepared.image.width, 0)[0] == pytest.approx(
-        page(font_px=11).width, abs=1
-    )
+    assert "crop" not in step_names(prepared)
+    assert prepared.transform.inverse().apply(prepared.image.width, 0)[0] == pytest.approx(original.width, abs=1)
+
+
+def test_auto_crops_wide_margins_and_maps_back():
+    text = page(font_px=30, margin=10)
+    sheet = Image.new("L", (text.width * 3, text.height * 4), 255)
+    sheet.paste(text, (text.width, text.height))
+    prepared = prepare(sheet, None)
+    crop = next(step for step in prepared.steps if step.name == "crop")
+    left, top, right, bottom = crop.params["box"]
+    assert left < text.width + 10 and top < text.height + 10  # all of the text is kept...
+    assert right > 2 * text.width - 10 and bottom > 2 * text.height - 10
+    assert (right - left) * (bottom - top) < sheet.width * sheet.height / 4  # ...and little of the margin
+    assert prepared.transform.inverse().apply(0, 0) == pytest.approx((left, top))
+
+
+def test_auto_keeps_every_mark_when_cropping():
+    body = page(font_px=30, margin=10)
+    sheet = Image.new("L", (body.width * 4, body.height * 8), 255)
+    sheet.paste(body, (body.width, body.height * 3))
+    heading = (body.width, body.height)  # big letters, far above the body text
+    sheet.paste(draw_text("HEADING", font_px=120, margin=0).convert("L"), heading)
+    footer = (2 * body.width - 30, 5 * body.height)  # a lone page number, far below it
+    sheet.paste(draw_text("7", font_px=30, margin=0).convert("L"), footer)
+    prepared = prepare(sheet, None)
+    left, top, right, bottom = next(s for s in prepared.steps if s.name == "crop").params["box"]
+    assert left <= heading[0] and top <= heading[1] and right >= footer[0] + 20 and bottom >= footer[1] + 30
+    assert "scale" not in step_names(prepared)  # the heading must not decide the body text's size
+
+
+def test_auto_leaves_a_page_without_margins_uncropped():
+    assert "crop" not in step_names(prepare(page(font_px=30, margin=10), None))
 
 
 def test_auto_deskews_and_records_the_angle():
