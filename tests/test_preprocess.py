@@ -181,7 +181,7 @@ def test_best_channel_prefers_the_one_with_contrast():
 
 def test_auto_leaves_a_clean_scan_nearly_alone():
     prepared = prepare(page().convert("RGB"), None)
-    assert set(step_names(prepared)) <= {"grayscale", "flatten", "contrast"}
+    assert set(step_names(prepared)) <= {"grayscale", "flatten", "contrast", "binarize"}
     assert prepared.image.size == page().size
 
 
@@ -227,6 +227,26 @@ def test_auto_keeps_every_mark_when_cropping():
 
 def test_auto_leaves_a_page_without_margins_uncropped():
     assert "crop" not in step_names(prepare(page(font_px=30, margin=10), None))
+
+
+def test_auto_hands_a_clean_scan_over_as_one_bit():
+    prepared = prepare(page(font_px=40), None)
+    assert step_names(prepared)[-1] == "binarize" and prepared.image.mode == "1"
+
+
+@pytest.mark.parametrize(
+    "capture",
+    [
+        lambda: page(font_px=20),  # letters too small to lose their gray edges
+        lambda: add_noise(page(font_px=40), 25),
+        lambda: with_gradient(page(font_px=40), darkest=0.5),
+        lambda: page(font_px=40, ink="white", paper="black"),
+        lambda: page(font_px=40, ink=(90, 90, 90), paper=(200, 200, 200)),
+    ],
+)
+def test_auto_keeps_anything_but_a_clean_scan_gray(capture):
+    prepared = prepare(capture(), None)
+    assert "binarize" not in step_names(prepared) and prepared.image.mode == "L"
 
 
 def test_auto_deskews_and_records_the_angle():
