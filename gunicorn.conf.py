@@ -60,4 +60,5 @@ def post_fork(server, worker):
         libc = ctypes.CDLL(libc_name)
         if hasattr(libc, "mallopt"):  # glibc only
             m_mmap_threshold = -3
-            libc.mallopt(m_mmap_threshold, 1024 * 1024)
+            libc.mallopt(m_mmap_threshold, 4 * 1024 * 1024)
+            libc.mallopt(-1, 8 * 1024 * 1024)
