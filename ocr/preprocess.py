@@ -436,7 +436,7 @@ def estimate_background(image: Image.Image, *, text_height: float) -> Image.Imag
     """The paper without the ink, at low resolution: a brightness closing wider than the strokes, smoothed."""
     shrink = max(1.0, text_height / 3)
     size = (max(1, round(image.width / shrink)), max(1, round(image.height / shrink)))
-    paper = min_filter(max_filter(np.asarray(image.resize(size, Image.Resampling.BOX, reducing_gap=1.0)), 7), 7)
+    paper = min_filter(max_filter(np.asarray(image.resize(size, Image.Resampling.BOX)), 7), 7)
     paper = ndimage.gaussian_filter(paper.astype(np.float32), 2)
     return Image.fromarray(np.clip(paper, 0, 255).astype(np.uint8))
 
