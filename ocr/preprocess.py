@@ -13,6 +13,7 @@ import numpy as np
 from PIL import Image, ImageOps
 from scipy import ndimage
 
+from .filters import max_filter, median3, min_filter
 from .geometry import Affine
 from .imaging import MAX_SIDE_PX
 
@@ -160,60 +161,6 @@ def binarize_sauvola(image: Image.Image, *, window: int, k: float = 0.2) -> Imag
     std = np.sqrt(np.maximum(mean_sq - mean * mean, 0))
     threshold = mean * (1 + k * (std / 128.0 - 1))
     return Image.fromarray(gray > threshold).convert("1")
-
-
-# --- array filters ------------------------------------------------------------
-# Written as elementwise min/max over shifted views of uint8 arrays: on a webcam frame
-# these take well under a millisecond, where Pillow's rank filters take 25 ms and
-# scipy's morphology 7 ms, and the preprocessing budget is a few tens of milliseconds.
-
-
-def median3(gray: np.ndarray) -> np.ndarray:
-    """Exact 3x3 median, edges repeated: sort each column's triples, then combine neighbours."""
-    padded = np.pad(gray, 1, mode="edge")
-    top, middle, bottom = padded[:-2], padded[1:-1], padded[2:]
-    low, high = np.minimum(top, middle), np.maximum(top, middle)
-    middle, high = np.minimum(high, bottom), np.maximum(high, bottom)
-    low, middle = np.minimum(low, middle), np.maximum(low, middle)
-    # the median of nine is the median of: the largest low, the middle middle, the smallest high
-    largest_low = _extreme_of_neighbours(low, np.maximum)
-    smallest_high = _extreme_of_neighbours(high, np.minimum)
-    left, centre, right = middle[:, :-2], middle[:, 1:-1], middle[:, 2:]
-    middle_middle = _median_of_three(left, centre, right)
-    return _median_of_three(largest_low, middle_middle, smallest_high)
-
-
-def _median_of_three(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
-    return np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))
-
-
-def _extreme_of_neighbours(rows: np.ndarray, pick: Callable) -> np.ndarray:
-    """pick() of each element and its left and right neighbours, dropping the padding columns."""
-    return pick(pick(rows[:, :-2], rows[:, 1:-1]), rows[:, 2:])
-
-
-def min_filter(gray: np.ndarray, size: int) -> np.ndarray:
-    """Grey erosion with a size x size square, edges repeated."""
-    return _square_filter(gray, size, np.minimum)
-
-
-def max_filter(gray: np.ndarray, size: int) -> np.ndarray:
-    """Grey dilation with a size x size square, edges repeated."""
-    return _square_filter(gray, size, np.maximum)
-
-
-def _square_filter(gray: np.ndarray, size: int, pick: Callable) -> np.ndarray:
-    """pick() over a square window, as one pass down the columns and one along the rows."""
-    reach = size // 2
-    padded = np.pad(gray, reach, mode="edge")
-    height, width = gray.shape
-    columns = padded[0:height]
-    for dy in range(1, size):
-        columns = pick(columns, padded[dy : dy + height])
-    result = columns[:, 0:width]
-    for dx in range(1, size):
-        result = pick(result, columns[:, dx : dx + width])
-    return result
 
 
 # --- measurements -------------------------------------------------------------
@@ -420,9 +367,9 @@ def ink_and_paper_levels(image: Image.Image) -> tuple[int, int]:
     return int(black), int(min(paper - 2, max(black + 32, white)))
 
 
-def _quantile(histogram: np.ndarray, share: float) -> int:
-    """The lowest value with at least `share` of the histogram's counts at or below it."""
-    cumulative = np.cumsum(histogram)
+def _quantile(counts: np.ndarray, share: float) -> int:
+    """The lowest value with at least `share` of the counts at or below it."""
+    cumulative = np.cumsum(counts)
     return int(np.searchsorted(cumulative, share * cumulative[-1]))
 
 

@@ -4,8 +4,7 @@ and the automatic pipeline applies only what an image needs."""
 import numpy as np
 import pytest
 from conftest import draw_text
-from PIL import Image, ImageFilter
-from scipy import ndimage
+from PIL import Image
 
 from ocr.preprocess import (
     AUTO_STEPS,
@@ -19,10 +18,7 @@ from ocr.preprocess import (
     ink_and_paper_levels,
     ink_mask,
     is_light_on_dark,
-    max_filter,
     measure_layout,
-    median3,
-    min_filter,
     noise_sigma,
     otsu_threshold,
     prepare,
@@ -275,12 +271,3 @@ def test_none_leaves_the_image_alone():
     image = page()
     prepared = prepare(image, ())
     assert prepared.image is image and prepared.steps == ()
-
-
-@pytest.mark.parametrize("shape", [(1, 1), (2, 7), (57, 83), (120, 64)])
-def test_array_filters_match_the_reference_implementations(shape):
-    gray = np.random.default_rng(3).integers(0, 256, shape).astype(np.uint8)
-    assert np.array_equal(median3(gray), np.asarray(Image.fromarray(gray).filter(ImageFilter.MedianFilter(3))))
-    for size in (3, 5, 7):
-        assert np.array_equal(min_filter(gray, size), ndimage.grey_erosion(gray, size=size, mode="nearest"))
-        assert np.array_equal(max_filter(gray, size), ndimage.grey_dilation(gray, size=size, mode="nearest"))
