@@ -352,3 +352,18 @@ def test_receipt_prices_stay_on_their_items_lines(client):
     assert result["preprocess"][-1] == "rows"
     by_columns = client.post("/ocr?psm=3", data=encode(receipt), content_type="image/png").get_data(as_text=True)
     assert "Total 9.60" not in by_columns  # what Tesseract's automatic layout alone gives
+
+
+def test_word_boxes_of_a_cropped_page_land_on_the_original(client, text_image):
+    """A page with wide margins is cropped (and, being clean, binarized) before reading;
+    the boxes must still be in the uploaded image's pixels."""
+    body = text_image("Margins are cut away\nbefore the page is read.", font_px=44).convert("L")
+    offset = (700, 900)
+    sheet = Image.new("L", (2400, 3000), 255)
+    sheet.paste(body, offset)
+    result = client.post("/ocr?format=json", data=encode(sheet), content_type="image/png").json
+    assert "crop" in result["preprocess"]
+    first = result["words"][0]
+    assert first["text"] == "Margins"
+    # draw_text leaves a 40 px margin: the word starts there, inside the pasted body
+    assert abs(first["left"] - (offset[0] + 40)) <= 6 and abs(first["top"] - (offset[1] + 40)) <= 15
