@@ -174,7 +174,8 @@ def otsu_threshold(image: Image.Image) -> int:
 def ink_contrast(image: Image.Image) -> float:
     """Gray-level contrast between the two Otsu classes, weighted by their balance."""
     counts = histogram(image)
-    return float(np.sqrt(_between_class_variance(counts).max()) / counts.sum()) if counts.sum() else 0.0
+    pixels = counts.sum()
+    return float(np.sqrt(_between_class_variance(counts).max()) / pixels) if pixels else 0.0
 
 
 def histogram(image: Image.Image) -> np.ndarray:
