@@ -16,7 +16,6 @@ from werkzeug.exceptions import HTTPException
 
 import ocr
 from ocr import engine, renderings
-from ocr.engine import RENDERINGS
 from ocr.errors import InvalidOption, MalformedRequest, MissingImage, OcrError, TooLarge, UnsupportedImage
 from ocr.imaging import configure_pillow
 from ocr.options import parse_options
@@ -142,7 +141,7 @@ def recognize():
         pdf_dpi=int(current_app.config["PDF_DPI"]),
     )
     slots = current_app.extensions["ocr_slots"]
-    if answer in RENDERINGS:
+    if answer in renderings.MIMETYPES:
         document = ocr.render(data, options, answer, limits=limits, slots=slots)
         g.log_details = f"format={answer} bytes_out={len(document)}"
         disposition = f'inline; filename="ocr.{answer if answer != "alto" else "xml"}"'

@@ -1,6 +1,7 @@
-"""Accuracy benchmark: plain tesseract vs. the server (preprocess=none / auto) on degraded captures.
+"""Accuracy benchmark: plain tesseract vs. the server (preprocess=none / auto) on generated
+captures and on real scans (../shared/realscans), in the same run.
 
-Run from the project root: python -m bench.accuracy [--url URL] [--per-category N] [--seed S] [--out DIR]
+Run from the project root: python -m bench.accuracy [--url URL] [--per-category N] [--seed S] [--split S]
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ from contextlib import nullcontext
 from pathlib import Path
 from statistics import mean
 
-from bench import captures
+from bench import captures, realscans
 from bench.score import cer, wer
 from bench.server import running_server
 
 ENGINES = ("plain", "none", "auto")
 CONTROL = "clean_scan"
+HANDWRITING = "handwriting_suspected"
 RESULTS = Path(__file__).resolve().parent / "results" / "accuracy.json"
 WORKERS = 2
 # Six images per category keep the means steady enough and the whole run near two minutes.
@@ -54,55 +56,63 @@ def multipart(field: str, filename: str, data: bytes) -> tuple[bytes, str]:
     return head + data + f"\r\n--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
-def server_ocr(url: str, path: Path, preprocess: str) -> str:
-    """Text from POST {url}/ocr?preprocess=...&format=json with the image as field `image`."""
+def server_ocr(url: str, path: Path, preprocess: str) -> dict:
+    """The JSON answer of POST {url}/ocr?preprocess=...&format=json with the image as field `image`."""
     body, ctype = multipart("image", path.name, path.read_bytes())
     query = urllib.parse.urlencode({"preprocess": preprocess, "format": "json"})
     req = urllib.request.Request(f"{url}/ocr?{query}", data=body, method="POST", headers={"Content-Type": ctype})
     try:
         with urllib.request.urlopen(req, timeout=300) as resp:
-            return json.load(resp)["text"]
+            return json.load(resp)
     except urllib.error.HTTPError as exc:
         # Keep the server's explanation: it is the useful part of the failure.
         raise RuntimeError(f"HTTP {exc.code}: {exc.read()[:300].decode(errors='replace')}") from None
 
 
-def recognize(engine: str, path: Path, url: str | None) -> str:
-    """OCR one image with the named engine."""
-    return plain_tesseract(path) if engine == "plain" else server_ocr(url, path, engine)
+def recognize(engine: str, path: Path, url: str | None) -> dict:
+    """OCR one image with the named engine: {"text", "warnings"} (plain tesseract has none)."""
+    if engine == "plain":
+        return {"text": plain_tesseract(path), "warnings": []}
+    answer = server_ocr(url, path, engine)
+    return {"text": answer["text"], "warnings": [w["code"] for w in answer.get("warnings", [])]}
 
 
-def measure(item: dict, folder: Path, url: str | None, engines: tuple[str, ...]) -> dict:
-    """OCR one capture with every engine; record text, CER, WER, seconds and any error."""
-    result = {"file": item["file"], "category": item["category"]}
+def measure(item: dict, url: str | None, engines: tuple[str, ...]) -> dict:
+    """OCR one image with every engine; record text, CER, WER, warnings, seconds and any error."""
+    result = {"file": item["file"], "group": item["group"]}
+    caseless = item.get("caseless", False)
     for engine in engines:
         start = time.perf_counter()
         try:
-            text, error = recognize(engine, folder / item["file"], url), None
+            answer, error = recognize(engine, item["path"], url), None
         except Exception as exc:  # a failed request scores as empty output and is reported
-            text, error = "", f"{type(exc).__name__}: {exc}"
+            answer, error = {"text": "", "warnings": []}, f"{type(exc).__name__}: {exc}"
         result[engine] = {
-            "cer": cer(item["text"], text),
-            "wer": wer(item["text"], text),
+            "cer": cer(item["text"], answer["text"], caseless=caseless),
+            "wer": wer(item["text"], answer["text"], caseless=caseless),
             "seconds": round(time.perf_counter() - start, 3),
-            "text": text,
+            "text": answer["text"],
+            "warnings": answer["warnings"],
             "error": error,
         }
     return result
 
 
-def summarize(results: list[dict], engines: tuple[str, ...]) -> dict[str, dict]:
-    """Mean CER/WER per category and engine, plus the mean over the degraded categories."""
+def summarize(results: list[dict], engines: tuple[str, ...], *, degraded_mean: bool = True) -> dict[str, dict]:
+    """Mean CER/WER per group (category or folder) and engine, the share of images the server
+    warned were handwritten, and (for captures) the mean over the degraded categories."""
     summary = {}
-    for category in dict.fromkeys(r["category"] for r in results):
-        rows = [r for r in results if r["category"] == category]
-        summary[category] = {"n": len(rows)} | {
+    for group in dict.fromkeys(r["group"] for r in results):
+        rows = [r for r in results if r["group"] == group]
+        summary[group] = {"n": len(rows)} | {
             f"{metric}_{e}": mean(r[e][metric] for r in rows) for e in engines for metric in ("cer", "wer")
         }
-    degraded = [s for c, s in summary.items() if c != CONTROL]
+        if "auto" in engines:
+            summary[group]["handwriting_warned"] = mean(HANDWRITING in r["auto"]["warnings"] for r in rows)
+    degraded = [s for c, s in summary.items() if c != CONTROL] if degraded_mean else []
     if degraded:
         summary["degraded_mean"] = {"n": sum(s["n"] for s in degraded)} | {
-            key: mean(s[key] for s in degraded) for key in degraded[0] if key != "n"
+            key: mean(s[key] for s in degraded) for key in degraded[0] if key not in ("n", "handwriting_warned")
         }
     return summary
 
@@ -126,19 +136,20 @@ def check_targets(summary: dict[str, dict]) -> list[dict]:
     return checks
 
 
-def format_table(summary: dict[str, dict], engines: tuple[str, ...]) -> str:
-    """A fixed-width text table: degraded categories, their mean, then the clean control."""
-    header = ["category", "n"] + [f"CER {e}" for e in engines]
+def format_table(summary: dict[str, dict], engines: tuple[str, ...], *, first_column: str = "category") -> str:
+    """A fixed-width text table: the groups, then (for captures) their mean and the clean control."""
+    header = [first_column, "n"] + [f"CER {e}" for e in engines]
     if "auto" in engines:
-        header.append("auto/plain")
+        header += ["auto/plain", "handwriting warned"]
     header += [f"WER {e}" for e in engines]
     order = [c for c in summary if c not in (CONTROL, "degraded_mean")] + ["degraded_mean", CONTROL]
     rows = []
-    for category in (c for c in order if c in summary):
-        s = summary[category]
-        row = [category, str(s["n"])] + [f"{s[f'cer_{e}']:.3f}" for e in engines]
+    for group in (c for c in order if c in summary):
+        s = summary[group]
+        row = [group, str(s["n"])] + [f"{s[f'cer_{e}']:.3f}" for e in engines]
         if "auto" in engines:
             row.append(f"{s['cer_auto'] / s['cer_plain']:.2f}" if s["cer_plain"] else "-")
+            row.append(f"{s['handwriting_warned']:.0%}" if "handwriting_warned" in s else "-")
         rows.append(row + [f"{s[f'wer_{e}']:.3f}" for e in engines])
     widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
     lines = [
@@ -151,17 +162,17 @@ def format_table(summary: dict[str, dict], engines: tuple[str, ...]) -> str:
     return "\n".join(lines)
 
 
-def run(folder: Path, manifest: list[dict], url: str | None, engines: tuple[str, ...]) -> list[dict]:
-    """Measure every capture on a small thread pool, printing progress to stderr."""
+def run(items: list[dict], url: str | None, engines: tuple[str, ...]) -> list[dict]:
+    """Measure every image on a small thread pool, printing progress to stderr."""
 
     def one(item: dict) -> dict:
-        result = measure(item, folder, url, engines)
+        result = measure(item, url, engines)
         scores = " ".join(f"{e}={result[e]['cer']:.3f}" for e in engines)
-        print(f"  {item['file']:<24} CER {scores}", file=sys.stderr, flush=True)
+        print(f"  {item['file']:<32} CER {scores}", file=sys.stderr, flush=True)
         return result
 
     with ThreadPoolExecutor(WORKERS) as pool:
-        return list(pool.map(one, manifest))
+        return list(pool.map(one, items))
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -172,7 +183,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--per-category", type=int, default=PER_CATEGORY, help=f"images per category (default {PER_CATEGORY})"
     )
     parser.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
+    parser.add_argument("--categories", help="comma list of generated categories (default: all)")
     parser.add_argument("--out", type=Path, help="keep the generated captures in this folder")
+    parser.add_argument(
+        "--realscans", type=Path, default=realscans.DEFAULT_ROOT, help="real scans folder (default ../shared/realscans)"
+    )
+    parser.add_argument("--folders", help="comma list of real-scan folders (default: all)")
+    parser.add_argument(
+        "--split", choices=realscans.SPLITS, default="all", help="half of each real folder: tune, check or all"
+    )
+    parser.add_argument("--no-generated", action="store_true", help="skip the generated captures")
+    parser.add_argument("--no-real", action="store_true", help="skip the real scans")
     parser.add_argument("--json", type=Path, default=RESULTS, help=f"results file (default {RESULTS})")
     parser.add_argument(
         "--plain-only", action="store_true", help="only run plain tesseract (no server); for tuning the generator"
@@ -180,23 +201,56 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def real_items(args: argparse.Namespace) -> list[dict]:
+    """The real scans to read, or none (with a line saying why) when the folder is absent."""
+    if args.no_real:
+        return []
+    if not (args.realscans / "manifest.tsv").is_file():
+        print(f"real scans skipped: {args.realscans} not found (pass --realscans PATH)")
+        return []
+    folders = tuple(args.folders.split(",")) if args.folders else None
+    return realscans.load(args.realscans, split=args.split, folders=folders)
+
+
+def generated_items(args: argparse.Namespace, folder: Path) -> list[dict]:
+    """Generate the captures into folder; none with --no-generated."""
+    if args.no_generated:
+        return []
+    categories = tuple(args.categories.split(",")) if args.categories else None
+    manifest = captures.generate(folder, seed=args.seed, per_category=args.per_category, categories=categories)
+    return [{**item, "path": folder / item["file"], "group": item["category"]} for item in manifest]
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Generate captures, OCR them with every engine, print and save the table; 1 if a target fails."""
+    """OCR the captures and real scans with every engine, print and save the tables; 1 if a target fails."""
     args = parse_args(argv)
     engines = ("plain",) if args.plain_only else ENGINES
     started = time.perf_counter()
     with nullcontext(args.out) if args.out else tempfile.TemporaryDirectory() as folder:
-        folder = Path(folder)
-        manifest = captures.generate(folder, seed=args.seed, per_category=args.per_category)
-        print(f"generated {len(manifest)} captures in {time.perf_counter() - started:.0f}s", file=sys.stderr)
+        generated = generated_items(args, Path(folder))
+        real = real_items(args)
+        print(f"{len(generated)} captures, {len(real)} real scans", file=sys.stderr)
         server = nullcontext(args.url) if args.url or args.plain_only else running_server()
         with server as url:
-            results = run(folder, manifest, url, engines)
-    summary = summarize(results, engines)
-    checks = check_targets(summary) if engines == ENGINES else []
+            results = run(generated + real, url, engines)
+    real_files = {item["file"] for item in real}
+    generated_results = [r for r in results if r["file"] not in real_files]
+    real_results = [r for r in results if r["file"] in real_files]
+    summaries = {
+        "generated": summarize(generated_results, engines) if generated_results else {},
+        "real": summarize(real_results, engines, degraded_mean=False) if real_results else {},
+    }
+    checks = []
+    if engines == ENGINES:
+        checks = check_targets(summaries["generated"]) + realscans.check_targets(summaries["real"])
     elapsed = time.perf_counter() - started
 
-    print(format_table(summary, engines))
+    if summaries["generated"]:
+        print(f"Generated captures (seed {args.seed}), CER case-sensitive:\n")
+        print(format_table(summaries["generated"], engines))
+    if summaries["real"]:
+        print(f"\nReal scans ({args.split}), CER caseless:\n")
+        print(format_table(summaries["real"], engines, first_column="folder"))
     errors = sum(1 for r in results for e in engines if r[e]["error"])
     if errors:
         print(f"\n{errors} OCR call(s) failed and scored as empty text; see {args.json}")
@@ -213,14 +267,16 @@ def main(argv: list[str] | None = None) -> int:
             {
                 "seed": args.seed,
                 "per_category": args.per_category,
+                "split": args.split,
                 "engines": list(engines),
                 "url": args.url,
                 "seconds": round(elapsed, 1),
-                "summary": summary,
+                "summary": summaries,
                 "targets": checks,
-                "images": results,
+                "images": [{**r} for r in results],
             },
             indent=2,
+            default=str,
         )
     )
     return 0 if all(c["passed"] for c in checks) else 1

@@ -15,9 +15,6 @@ from .result import Word
 # requests in flight that oversubscribes the CPU (8x slower measured on 2 cores).
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
-# Tesseract's own renderers, offered as answer formats.
-RENDERINGS = ("hocr", "tsv", "alto", "pdf")
-
 
 def recognize_words(
     image: Image.Image, *, lang: str, psm: int, timeout_s: float, dpi: int | None = None
@@ -28,17 +25,6 @@ def recognize_words(
             image, lang=lang, config=_config(psm, dpi), timeout=timeout_s, output_type=pytesseract.Output.DICT
         )
     return tuple(_words(data))
-
-
-def render(image: Image.Image, *, fmt: str, lang: str, psm: int, timeout_s: float, dpi: int | None = None) -> bytes:
-    """Run Tesseract once with one of its renderers (hocr, tsv, alto, pdf); coordinates in `image` pixels."""
-    config = _config(psm, dpi)
-    with _tesseract_run(image, timeout_s, "OCR"):
-        if fmt == "tsv":
-            return pytesseract.image_to_data(image, lang=lang, config=config, timeout=timeout_s).encode()
-        if fmt == "alto":
-            return pytesseract.image_to_alto_xml(image, lang=lang, config=config, timeout=timeout_s)
-        return pytesseract.image_to_pdf_or_hocr(image, lang=lang, config=config, timeout=timeout_s, extension=fmt)
 
 
 def detect_rotation(image: Image.Image, *, timeout_s: float) -> tuple[int, float] | None:

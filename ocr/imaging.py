@@ -51,8 +51,13 @@ class DecodedImage:
 
     image: Image.Image
     source_format: str
-    transposed: bool
+    orientation: int = 1  # the EXIF Orientation (2-8) that was applied to turn it upright; 1 if none
     dpi: float | None = None  # from the file (or the PDF rendering), when plausible
+    original: bytes | None = None  # the uploaded file, when it is just this image (a PDF can embed a JPEG as it is)
+
+    @property
+    def transposed(self) -> bool:
+        return self.orientation != 1
 
 
 def configure_pillow(max_pixels: int) -> None:
@@ -85,12 +90,19 @@ def open_pages(data: bytes, *, max_pixels: int, max_pages: int, pdf_dpi: int = 3
     """Open an image or PDF, refusing non-images and too many pages before decoding anything."""
     if not data:
         raise MissingImage(f"the image is empty: send a photo or scan as {SUPPORTED}")
-    if data.lstrip()[:5] == _PDF_MAGIC:
+    if is_pdf(data):
         return _pdf_pages(data, max_pixels=max_pixels, max_pages=max_pages, dpi=pdf_dpi)
     image = _open(data)
     count = _page_count(image)
     _check_page_count(count, max_pages)
-    return Pages(count, lambda index: _decode_frame(image, index, max_pixels=max_pixels), image.close)
+    original = data if count == 1 else None
+    return Pages(
+        count, lambda index: _decode_frame(image, index, max_pixels=max_pixels, original=original), image.close
+    )
+
+
+def is_pdf(data: bytes) -> bool:
+    return data.lstrip()[:5] == _PDF_MAGIC
 
 
 def _pdf_pages(data: bytes, *, max_pixels: int, max_pages: int, dpi: int) -> Pages:
@@ -99,7 +111,7 @@ def _pdf_pages(data: bytes, *, max_pixels: int, max_pages: int, dpi: int) -> Pag
 
     def decode_page(index: int) -> DecodedImage:
         image = document.render(index, dpi=dpi, max_pixels=max_pixels)
-        return DecodedImage(image, "PDF", False, _resolution(image.info))
+        return DecodedImage(image, "PDF", dpi=_resolution(image.info))
 
     return Pages(len(document), decode_page, document.close)
 
@@ -121,7 +133,7 @@ def _check_page_count(count: int, max_pages: int) -> None:
         raise UnsupportedImage("the document has no pages")
 
 
-def _decode_frame(image: Image.Image, index: int, *, max_pixels: int) -> DecodedImage:
+def _decode_frame(image: Image.Image, index: int, *, max_pixels: int, original: bytes | None) -> DecodedImage:
     """Frame `index`, checked against the limits before it is decoded, upright and in L or RGB."""
     try:
         image.seek(index)
@@ -141,10 +153,10 @@ def _decode_frame(image: Image.Image, index: int, *, max_pixels: int) -> Decoded
             "scale it down or cut it into parts"
         )
     _load(image)
-    upright, transposed = _exif_transpose(image)
+    upright, orientation = _exif_transpose(image)
     if upright is image:
         upright = image.copy()  # the next seek() would change the shared frame under us
-    return DecodedImage(_normalize_mode(upright), image.format, transposed, _resolution(image.info))
+    return DecodedImage(_normalize_mode(upright), image.format, orientation, _resolution(image.info), original)
 
 
 def _resolution(info: dict) -> float | None:
@@ -201,18 +213,18 @@ def _load(image: Image.Image) -> None:
         raise UnsupportedImage(f"the {image.format} image is truncated or corrupt ({e}); send the complete file") from e
 
 
-def _exif_transpose(image: Image.Image) -> tuple[Image.Image, bool]:
-    """Apply the EXIF Orientation tag; a broken tag must never fail the request."""
+def _exif_transpose(image: Image.Image) -> tuple[Image.Image, int]:
+    """Apply the EXIF Orientation tag, and say which was applied (1: none); a broken tag must never fail the request."""
     try:
         orientation = image.getexif().get(0x0112, 1)
     except Exception:  # Pillow raises many types on malformed EXIF blocks
-        return image, False
+        return image, 1
     if orientation not in range(2, 9):
-        return image, False
+        return image, 1
     try:
-        return ImageOps.exif_transpose(image), True
+        return ImageOps.exif_transpose(image), int(orientation)
     except Exception:
-        return image, False
+        return image, 1
 
 
 def _normalize_mode(image: Image.Image) -> Image.Image:

@@ -11,8 +11,8 @@ from . import engine, imaging, preprocess, reading_order
 from .geometry import Affine
 from .options import OcrOptions
 from .preprocess import Prepared
-from .renderings import PageRendering
 from .result import PageResult, Word, mean_confidence
+from .warnings import reading_warnings
 
 # A first reading this unsure may be of sideways or upside-down text: ask OSD.
 DOUBTFUL_CONFIDENCE = 60.0
@@ -64,22 +64,8 @@ def read_page(pages: imaging.Pages, index: int, options: OcrOptions, *, timeout_
             "ocr": _ms(prepared_at, finished),
         },
         previews=_previews(decoded.image, prepared.image) if options.previews else None,
+        warnings=reading_warnings(words),
     )
-
-
-def render_page(pages: imaging.Pages, index: int, options: OcrOptions, fmt: str, *, timeout_s: float) -> PageRendering:
-    """Page `index` through one of Tesseract's renderers (hocr, tsv, alto, pdf)."""
-    decoded = pages.decode(index)
-    prepared = preprocess.prepare(decoded.image, options.steps)
-    data = engine.render(
-        prepared.image,
-        fmt=fmt,
-        lang=options.lang,
-        psm=options.tesseract_psm,
-        timeout_s=timeout_s,
-        dpi=_dpi(decoded, prepared),
-    )
-    return PageRendering(data=data, transform=prepared.transform, size=decoded.image.size)
 
 
 def _previews(original: Image.Image, prepared: Image.Image) -> dict[str, str]:

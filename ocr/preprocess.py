@@ -35,6 +35,14 @@ NOISE_SIGMA = 8.0  # estimated noise (gray levels) worth a median filter; clean 
 MEASURE_SIDE = 2400  # text is measured on a copy no bigger than this
 QUICK_MEASURE_SIDE = 1600  # ...or this one, where letters stay this many pixels tall in it:
 RELIABLE_X_HEIGHT_PX = 8.0
+# Polarity is judged per region of like background on a copy this big: regions are found as
+# the median over a window of a 4x smaller copy (a few text lines) split at its Otsu level,
+# when the dark and light sides differ by at least BACKGROUND_CONTRAST gray levels.
+POLARITY_SIDE = 800
+BACKGROUND_REDUCE, BACKGROUND_WINDOW = 4, 9
+BACKGROUND_CONTRAST = 40
+MIN_DETAIL_SHARE = 0.02  # a region decides only with this share of the page's thin detail
+MINORITY_QUANTILE = 0.97  # the level text reaches: it covers more than 3% of a text region
 HISTOGRAM_SAMPLE = 1_000_000  # pixels counted for gray-level statistics
 SKEW_SAMPLE = 30_000  # ink pixels projected for the skew
 # Cropping to the text keeps this many x-heights of paper around it (Tesseract wants some
@@ -106,9 +114,13 @@ def grayscale(image: Image.Image, *, channel: str = "L") -> Image.Image:
     return image.getchannel(channel)
 
 
-def invert(image: Image.Image) -> Image.Image:
-    """Light text on dark becomes dark text on light."""
-    return ImageOps.invert(image)
+def invert(image: Image.Image, *, regions: np.ndarray | None = None) -> Image.Image:
+    """Light text on dark becomes dark text on light: everywhere, or only where the boolean
+    mask `regions` (any size; stretched over the image) is True."""
+    if regions is None or regions.all():
+        return ImageOps.invert(image)
+    mask = Image.fromarray(regions).resize(image.size, Image.Resampling.NEAREST)
+    return Image.composite(ImageOps.invert(image), image, mask)
 
 
 def rescale(image: Image.Image, *, factor: float) -> Image.Image:
@@ -212,17 +224,62 @@ def best_channel(image: Image.Image) -> str:
     return best if scores[best] > scores["L"] * 1.08 else "L"
 
 
-def is_light_on_dark(image: Image.Image) -> bool:
-    """True when thin strokes are lighter than their surroundings: a screen, slide or negative.
+def light_on_dark_regions(image: Image.Image) -> np.ndarray | None:
+    """Where text is lighter than its background (a screen, slide or negative), as a boolean
+    mask the size of a thumbnail of image; None where nothing is light on dark.
 
-    Compares thin light detail (white top-hat) with thin dark detail (black top-hat), so a
-    page lying on a dark desk still counts as dark text on light paper.
+    The thumbnail is split into regions of like background (a dark window, a light band, a
+    page on a dark desk). A region holding a real share of the page's detail is light on dark
+    when its thin light detail (white top-hat) outweighs its thin dark detail (black top-hat)
+    and its level histogram leans the same way: text is the minority, so it lies on the far
+    side of the background's level. The gaps between light letters are thin dark detail too,
+    which is why the histogram must agree; a page lying on a dark desk stays as it is.
     """
-    gray = np.asarray(_thumbnail(image, 800))
+    gray = np.asarray(_thumbnail(image, POLARITY_SIDE))
     # the differences are never negative, so they stay in uint8
-    light_detail = (gray - max_filter(min_filter(gray, 5), 5)).astype(np.float32)
-    dark_detail = (min_filter(max_filter(gray, 5), 5) - gray).astype(np.float32)
-    return float(np.square(light_detail).sum()) > 1.5 * float(np.square(dark_detail).sum())
+    light = np.square((gray - max_filter(min_filter(gray, 5), 5)).astype(np.float32))
+    dark = np.square((min_filter(max_filter(gray, 5), 5) - gray).astype(np.float32))
+    regions, count = _background_regions(gray)
+    index = np.arange(1, count + 1)
+    light_sum, dark_sum = ndimage.sum_labels(light, regions, index), ndimage.sum_labels(dark, regions, index)
+    # a region must hold a real share of the page's detail: a specks-only patch decides nothing
+    candidates = index[(light_sum >= MIN_DETAIL_SHARE * (light.sum() + dark.sum())) & (light_sum > dark_sum)]
+    turned = [label for label in candidates if _leans_light(np.bincount(gray[regions == label], minlength=256))]
+    if not turned:
+        return None
+    return np.isin(regions, turned)
+
+
+def _leans_light(counts: np.ndarray) -> bool:
+    """True when a region's levels reach further above its background level than below it."""
+    low, middle, high = (_quantile(counts, share) for share in (1 - MINORITY_QUANTILE, 0.5, MINORITY_QUANTILE))
+    return high - middle > middle - low
+
+
+def _background_regions(gray: np.ndarray) -> tuple[np.ndarray, int]:
+    """Label the thumbnail's areas of dark and of light background, split at the Otsu level of
+    the background map when the two sides differ clearly; else the whole thumbnail is one.
+
+    The background map is a median over a few text lines of a 4x smaller copy: text is the
+    minority of any such window, so the median is the background's level, whatever the polarity.
+    """
+    height, width = gray.shape
+    small = np.asarray(Image.fromarray(gray).reduce(BACKGROUND_REDUCE))
+    background = ndimage.median_filter(small, size=BACKGROUND_WINDOW, mode="nearest")
+    level = int(np.argmax(_between_class_variance(np.bincount(background.ravel(), minlength=256))))
+    dark_side = background <= level
+    if (
+        dark_side.all()
+        or not dark_side.any()
+        or background[~dark_side].mean() - background[dark_side].mean() < BACKGROUND_CONTRAST
+    ):
+        return np.ones(gray.shape, np.int32), 1
+    dark_labels, dark_count = ndimage.label(dark_side)
+    light_labels, light_count = ndimage.label(~dark_side)
+    labels = np.where(dark_side, dark_labels, light_labels + dark_count).astype(np.int32)
+    # back to the thumbnail's size, each small pixel covering its block
+    grown = Image.fromarray(labels).resize((width, height), Image.Resampling.NEAREST)
+    return np.asarray(grown), dark_count + light_count
 
 
 def ink_mask(image: Image.Image) -> np.ndarray:
@@ -410,9 +467,10 @@ def _run_grayscale(prepared: Prepared) -> Prepared:
 
 def _run_invert(prepared: Prepared) -> Prepared:
     gray = grayscale(prepared.image)
-    if not is_light_on_dark(gray):
+    regions = light_on_dark_regions(gray)
+    if regions is None:
         return replace(prepared, image=gray)
-    return prepared.with_step(invert(gray), "invert")
+    return prepared.with_step(invert(gray, regions=regions), "invert", share=round(float(regions.mean()), 2))
 
 
 def _run_scale(prepared: Prepared) -> Prepared:

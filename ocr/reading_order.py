@@ -5,10 +5,12 @@ from dataclasses import dataclass
 
 from .result import Word
 
-# A narrow block beside wider text whose lines sit on the same rows: a receipt's prices, a
-# list of labels and values. Newspaper columns are of similar width and are left alone.
+# A narrow block of short values beside wider text whose lines sit on the same rows: a
+# receipt's prices, a list of labels and values. Columns of running text are left alone, even
+# narrow ones whose lines happen to share rows with their neighbour: their lines hold sentences.
 NARROW_SHARE = 0.5  # the narrow block is at most this share of the width of the text to its left
 ALIGNED_SHARE = 0.6  # at least this share of the narrow block's lines sit on rows of that text
+MAX_VALUE_WORDS = 3.0  # a block of values averages at most this many words a line
 
 
 @dataclass(frozen=True)
@@ -17,10 +19,11 @@ class _Box:
     right: int
     lines: tuple[float, ...]  # vertical centres of the block's lines
     line_height: float
+    words_per_line: float
 
 
 def split_rows(words: tuple[Word, ...]) -> bool:
-    """True when a narrow block's lines continue lines of the wider text to its left."""
+    """True when a narrow block of short values continues lines of the wider text to its left."""
     blocks = _blocks(words)
     for narrow in blocks:
         left_of_it = [block for block in blocks if block.right <= narrow.left]
@@ -31,7 +34,11 @@ def split_rows(words: tuple[Word, ...]) -> bool:
 
 def _continues(narrow: _Box, left_of_it: list[_Box]) -> bool:
     width = max(b.right for b in left_of_it) - min(b.left for b in left_of_it)
-    if len(narrow.lines) < 2 or narrow.right - narrow.left > NARROW_SHARE * width:
+    if (
+        len(narrow.lines) < 2
+        or narrow.words_per_line > MAX_VALUE_WORDS
+        or narrow.right - narrow.left > NARROW_SHARE * width
+    ):
         return False
     rows = [(centre, block.line_height) for block in left_of_it for centre in block.lines]
     aligned = sum(
@@ -56,6 +63,7 @@ def _blocks(words: tuple[Word, ...]) -> list[_Box]:
                 right=max(w.left + w.width for w in members),
                 lines=centres,
                 line_height=heights[len(heights) // 2],
+                words_per_line=len(members) / len(block_lines),
             )
         )
     return boxes

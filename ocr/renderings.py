@@ -1,16 +1,16 @@
-"""Tesseract's hOCR, ALTO, TSV and PDF renderings of each page, merged into one document.
+"""hOCR, ALTO and TSV of a reading, every page in one document, built from its words.
 
-Tesseract reports boxes in the pixels of the image it was given (preprocessed: scaled,
-deskewed, turned); hOCR, ALTO and TSV boxes are mapped back to the upright original's
-pixels, as in the JSON answer. The PDF keeps the image Tesseract read, with its text layer.
+Boxes are the words' boxes (pixels of each upright original page, as in the JSON answer);
+a line's, paragraph's or block's box is the union of its words' boxes. The searchable PDF
+is built elsewhere (searchable.py); its media type is listed here with the others.
 """
 
-import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from collections.abc import Sequence
 
-from . import pdf
-from .geometry import Affine
+from . import layout
+from .layout import Box
+from .result import PageResult
 
 MIMETYPES = {
     "hocr": "application/xhtml+xml",
@@ -18,104 +18,153 @@ MIMETYPES = {
     "tsv": "text/tab-separated-values",
     "pdf": "application/pdf",
 }
+SOFTWARE = "tesseract"
+_XHTML_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN"\n'
+    '    "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">\n'
+)
 _ALTO_NS = "http://www.loc.gov/standards/alto/ns-v3#"
-ET.register_namespace("", _ALTO_NS)
-ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
-ET.register_namespace("xsi", "http://www.w3.org/2001/XMLSchema-instance")
+_TSV_COLUMNS = (
+    "level",
+    "page_num",
+    "block_num",
+    "par_num",
+    "line_num",
+    "word_num",
+    "left",
+    "top",
+    "width",
+    "height",
+    "conf",
+    "text",
+)
 
 
-@dataclass(frozen=True)
-class PageRendering:
-    """One page's rendering, how the original maps onto the image Tesseract read, and its size."""
-
-    data: bytes
-    transform: Affine
-    size: tuple[int, int]
-
-    def box_to_original(self, left: float, top: float, width: float, height: float) -> tuple[int, int, int, int]:
-        return self.transform.inverse().map_box(left, top, width, height, bounds=self.size)
+def render(pages: Sequence[PageResult], fmt: str) -> bytes:
+    """The document of format fmt ("hocr", "alto" or "tsv") holding every page."""
+    return {"hocr": hocr, "alto": alto, "tsv": tsv}[fmt](pages)
 
 
-def merge(fmt: str, pages: list[PageRendering]) -> bytes:
-    """One document of format fmt holding every page, numbered from 1."""
-    return {"hocr": _merge_hocr, "alto": _merge_alto, "tsv": _merge_tsv, "pdf": _merge_pdf}[fmt](pages)
-
-
-def _merge_hocr(pages: list[PageRendering]) -> bytes:
-    first = pages[0].data.decode()
-    head = first[: first.index("<body>") + len("<body>")]
-    bodies = [_hocr_page(page, number) for number, page in enumerate(pages, start=1)]
-    return (head + "\n" + "\n".join(bodies) + "\n </body>\n</html>\n").encode()
-
-
-def _hocr_page(page: PageRendering, number: int) -> str:
-    text = page.data.decode()
-    body = text[text.index("<body>") + len("<body>") : text.index("</body>")].strip("\n")
-
-    def bbox(match: re.Match) -> str:
-        x0, y0, x1, y1 = map(int, match.groups())
-        left, top, width, height = page.box_to_original(x0, y0, x1 - x0, y1 - y0)
-        return f"bbox {left} {top} {left + width} {top + height}"
-
-    body = re.sub(r"bbox (\d+) (\d+) (\d+) (\d+)", bbox, body)
-    width, height = page.size
-    # the page line names Tesseract's temporary file: give the page's number instead
-    body = re.sub(
-        r"title='image \"[^\"]*\"; bbox [\d ]+; ppageno \d+",
-        f'title=\'image "page-{number}"; bbox 0 0 {width} {height}; ppageno {number - 1}',
-        body,
+def hocr(pages: Sequence[PageResult]) -> bytes:
+    """XHTML with one ocr_page per page; ids are unique across the document."""
+    html = ET.Element("html", {"xmlns": "http://www.w3.org/1999/xhtml", "xml:lang": "en", "lang": "en"})
+    head = ET.SubElement(html, "head")
+    ET.SubElement(head, "title").text = "OCR"
+    ET.SubElement(head, "meta", {"http-equiv": "Content-Type", "content": "text/html;charset=utf-8"})
+    ET.SubElement(head, "meta", {"name": "ocr-system", "content": SOFTWARE})
+    ET.SubElement(
+        head,
+        "meta",
+        {"name": "ocr-capabilities", "content": "ocr_page ocr_carea ocr_par ocr_line ocrx_word ocrp_wconf"},
     )
-    return re.sub(r"id='([a-z]+)_1(_\d+)?'", lambda m: f"id='{m[1]}_{number}{m[2] or ''}'", body)
+    body = ET.SubElement(html, "body")
+    for page in pages:
+        _hocr_page(body, page)
+    ET.indent(html, space=" ")
+    return (_XHTML_HEAD + ET.tostring(html, encoding="unicode") + "\n").encode()
 
 
-def _merge_alto(pages: list[PageRendering]) -> bytes:
-    root = ET.fromstring(pages[0].data)
-    for name in root.iter(f"{{{_ALTO_NS}}}fileName"):
-        name.text = "upload"
-    layout = root.find(f"{{{_ALTO_NS}}}Layout")
-    for old in list(layout):
-        layout.remove(old)
-    for number, page in enumerate(pages, start=1):
-        for element in ET.fromstring(page.data).iter(f"{{{_ALTO_NS}}}Page"):
-            layout.append(_alto_page(element, page, number))
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+def _hocr_page(body: ET.Element, page: PageResult) -> None:
+    n = page.number
+    title = f"bbox 0 0 {page.width} {page.height}; ppageno {n - 1}"
+    div = ET.SubElement(body, "div", {"class": "ocr_page", "id": f"page_{n}", "title": title})
+    counts = {"block": 0, "par": 0, "line": 0, "word": 0}
+
+    def child(parent: ET.Element, tag: str, kind: str, cls: str, title: str) -> ET.Element:
+        counts[kind] += 1  # Tesseract's ids: kind, page, then a count through the page
+        return ET.SubElement(parent, tag, {"class": cls, "id": f"{kind}_{n}_{counts[kind]}", "title": title})
+
+    for block in layout.blocks(page.words):
+        carea = child(div, "div", "block", "ocr_carea", _bbox(block.box))
+        for paragraph in block.members:
+            par = child(carea, "p", "par", "ocr_par", _bbox(paragraph.box))
+            for line in paragraph.members:
+                span = child(par, "span", "line", "ocr_line", _bbox(line.box))
+                for word in line.members:
+                    title = f"{_bbox(layout.box_of(word))}; x_wconf {round(word.confidence)}"
+                    child(span, "span", "word", "ocrx_word", title).text = word.text
 
 
-def _alto_page(element: ET.Element, page: PageRendering, number: int) -> ET.Element:
-    for node in element.iter():
-        if "HPOS" in node.attrib:
-            left, top, width, height = page.box_to_original(
-                float(node.get("HPOS")),
-                float(node.get("VPOS", 0)),
-                float(node.get("WIDTH", 0)),
-                float(node.get("HEIGHT", 0)),
-            )
-            node.set("HPOS", str(left))
-            node.set("VPOS", str(top))
-            node.set("WIDTH", str(width))
-            if "HEIGHT" in node.attrib:
-                node.set("HEIGHT", str(height))
-        if "ID" in node.attrib:  # IDs must stay unique across pages
-            node.set("ID", f"p{number}_{node.get('ID')}")
-    element.set("WIDTH", str(page.size[0]))
-    element.set("HEIGHT", str(page.size[1]))
-    element.set("PHYSICAL_IMG_NR", str(number))
-    return element
+def _bbox(box: Box) -> str:
+    return f"bbox {box.left} {box.top} {box.right} {box.bottom}"
 
 
-def _merge_tsv(pages: list[PageRendering]) -> bytes:
-    lines = [pages[0].data.decode().splitlines()[0]]
-    for number, page in enumerate(pages, start=1):
-        for row in page.data.decode().splitlines()[1:]:
-            cells = row.split("\t")
-            if len(cells) < 12:
-                continue
-            cells[1] = str(number)
-            box = page.box_to_original(*(float(v) for v in cells[6:10]))
-            cells[6:10] = map(str, box)
-            lines.append("\t".join(cells))
-    return ("\n".join(lines) + "\n").encode()
+def alto(pages: Sequence[PageResult]) -> bytes:
+    """ALTO v3 with one Page per page, laid out as Tesseract's: a ComposedBlock per block,
+    a TextBlock per paragraph; IDs are unique across the document."""
+    root = ET.Element(
+        "alto",
+        {
+            "xmlns": _ALTO_NS,
+            "xmlns:xlink": "http://www.w3.org/1999/xlink",
+            "xmlns:xsi": "http://www.w3.org/2001/XMLSchema-instance",
+            "xsi:schemaLocation": f"{_ALTO_NS} http://www.loc.gov/alto/v3/alto-3-0.xsd",
+        },
+    )
+    description = ET.SubElement(root, "Description")
+    ET.SubElement(description, "MeasurementUnit").text = "pixel"
+    ET.SubElement(ET.SubElement(description, "sourceImageInformation"), "fileName").text = "upload"
+    processing = ET.SubElement(description, "OCRProcessing", {"ID": "OCR_0"})
+    software = ET.SubElement(ET.SubElement(processing, "ocrProcessingStep"), "processingSoftware")
+    ET.SubElement(software, "softwareName").text = SOFTWARE
+    layout_element = ET.SubElement(root, "Layout")
+    for page in pages:
+        _alto_page(layout_element, page)
+    ET.indent(root, space="\t")
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
-def _merge_pdf(pages: list[PageRendering]) -> bytes:
-    return pdf.merge([page.data for page in pages])
+def _alto_page(parent: ET.Element, page: PageResult) -> None:
+    n = page.number
+    size = {"WIDTH": str(page.width), "HEIGHT": str(page.height)}
+    element = ET.SubElement(parent, "Page", {**size, "PHYSICAL_IMG_NR": str(n), "ID": f"page_{n}"})
+    space = ET.SubElement(element, "PrintSpace", {"HPOS": "0", "VPOS": "0", **size})
+    counts = {"cblock": 0, "block": 0, "line": 0, "string": 0}
+
+    def child(parent: ET.Element, tag: str, kind: str, box: Box) -> ET.Element:
+        counts[kind] += 1  # Tesseract's ids, prefixed with the page
+        return ET.SubElement(parent, tag, {"ID": f"p{n}_{kind}_{counts[kind] - 1}", **_alto_box(box)})
+
+    for block in layout.blocks(page.words):
+        composed = child(space, "ComposedBlock", "cblock", block.box)
+        for paragraph in block.members:
+            text_block = child(composed, "TextBlock", "block", paragraph.box)
+            for line in paragraph.members:
+                text_line = child(text_block, "TextLine", "line", line.box)
+                for word, following in zip(line.members, (*line.members[1:], None), strict=True):
+                    string = child(text_line, "String", "string", layout.box_of(word))
+                    string.set("WC", f"{word.confidence / 100:.2f}")
+                    string.set("CONTENT", word.text)
+                    if following is not None:  # the gap to the next word, as Tesseract writes it
+                        right = word.left + word.width
+                        gap = {"WIDTH": max(0, following.left - right), "VPOS": word.top, "HPOS": right}
+                        ET.SubElement(text_line, "SP", {key: str(value) for key, value in gap.items()})
+
+
+def _alto_box(box: Box) -> dict[str, str]:
+    return {"HPOS": str(box.left), "VPOS": str(box.top), "WIDTH": str(box.width), "HEIGHT": str(box.height)}
+
+
+def tsv(pages: Sequence[PageResult]) -> bytes:
+    """Tesseract's 12 columns: a row per page, block, paragraph and line (levels 1-4, conf -1),
+    then a row per word (level 5); page_num counts the pages."""
+    rows = ["\t".join(_TSV_COLUMNS)]
+    for page in pages:
+        n = page.number
+        rows.append(_tsv_row(1, (n, 0, 0, 0, 0), Box(0, 0, page.width, page.height)))
+        for block in layout.blocks(page.words):
+            rows.append(_tsv_row(2, (n, block.number, 0, 0, 0), block.box))
+            for par in block.members:
+                rows.append(_tsv_row(3, (n, block.number, par.number, 0, 0), par.box))
+                for line in par.members:
+                    rows.append(_tsv_row(4, (n, block.number, par.number, line.number, 0), line.box))
+                    for index, word in enumerate(line.members, start=1):
+                        numbers = (n, block.number, par.number, line.number, index)
+                        rows.append(_tsv_row(5, numbers, layout.box_of(word), word.confidence, word.text))
+    return ("\n".join(rows) + "\n").encode()
+
+
+def _tsv_row(level: int, numbers: tuple[int, ...], box: Box, conf: float = -1, text: str = "") -> str:
+    cells = (level, *numbers, box.left, box.top, box.width, box.height, conf, text)
+    return "\t".join(map(str, cells))

@@ -21,6 +21,14 @@ class Word:
 
 
 @dataclass(frozen=True)
+class ReadingWarning:
+    """Why a reading may be unreliable, in words a user can act on (`code` is for programs)."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
 class PageResult:
     """What one page produced, or the error that stopped it."""
 
@@ -33,6 +41,7 @@ class PageResult:
     timings_ms: dict[str, int] = field(default_factory=dict)
     error: OcrError | None = None
     previews: dict[str, str] | None = None  # {"original": data URL, "preprocessed": data URL}
+    warnings: tuple[ReadingWarning, ...] = ()
 
     @property
     def text(self) -> str:
@@ -54,6 +63,7 @@ class PageResult:
             "preprocess": list(self.preprocess),
             "preprocess_params": self.preprocess_params,
             "timings_ms": self.timings_ms,
+            "warnings": [asdict(w) for w in self.warnings],
         }
         if self.previews is not None:
             page["previews"] = self.previews
@@ -96,6 +106,24 @@ class OcrResult:
     def preprocess(self) -> tuple[str, ...]:
         return self.pages[0].preprocess
 
+    @property
+    def warnings(self) -> tuple[ReadingWarning, ...]:
+        """Each page's warnings once; in a document, the message names the pages it concerns."""
+        if len(self.pages) == 1:
+            return self.pages[0].warnings
+        pages: dict[str, list[int]] = {}
+        first: dict[str, ReadingWarning] = {}
+        for page in self.pages:
+            for warning in page.warnings:
+                pages.setdefault(warning.code, []).append(page.number)
+                first.setdefault(warning.code, warning)
+        return tuple(
+            ReadingWarning(
+                code, f"Page{'s' if len(numbers) > 1 else ''} {', '.join(map(str, numbers))}: {first[code].message}"
+            )
+            for code, numbers in pages.items()
+        )
+
     def to_dict(self) -> dict:
         """The single-image shape; a document adds `pages` and numbers each word's page."""
         first = self.pages[0]
@@ -109,6 +137,7 @@ class OcrResult:
             "image": {"width": first.width, "height": first.height},
             "words": [asdict(w) for w in first.words],
             "timings_ms": self.timings_ms,
+            "warnings": [asdict(w) for w in self.warnings],
         }
         if first.previews is not None:
             answer["previews"] = first.previews

@@ -51,6 +51,24 @@ def draw_text(
     return image
 
 
+def draw_receipt() -> Image.Image:
+    """A receipt: items on the left and their prices far to the right, on the same rows."""
+    mono = ImageFont.truetype(str(FONT.with_name("DejaVuSansMono.ttf")), 30)
+    rows = [
+        ("CORNER CAFE", ""),
+        ("Flat white", "3.20"),
+        ("Almond croissant", "2.90"),
+        ("Orange juice", "3.50"),
+        ("Total", "9.60"),
+    ]
+    receipt = Image.new("L", (900, 80 + 60 * len(rows)), 255)
+    draw = ImageDraw.Draw(receipt)
+    for row, (item, price) in enumerate(rows):
+        draw.text((40, 40 + 60 * row), item, font=mono, fill=0)
+        draw.text((760, 40 + 60 * row), price, font=mono, fill=0)
+    return receipt
+
+
 def encode(image: Image.Image, fmt: str = "PNG", **save_args) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, fmt, **save_args)

@@ -7,7 +7,7 @@ from unittest import mock
 
 import pytesseract
 import pytest
-from conftest import SAMPLE_TEXT, encode, words_of
+from conftest import SAMPLE_TEXT, draw_receipt, encode, words_of
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 EXPECTED = words_of(SAMPLE_TEXT)
@@ -333,19 +333,7 @@ def test_thick_blurred_print_the_layout_pass_misses_is_read_as_one_block(client,
 
 
 def test_receipt_prices_stay_on_their_items_lines(client):
-    mono = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf", 30)
-    rows = [
-        ("CORNER CAFE", ""),
-        ("Flat white", "3.20"),
-        ("Almond croissant", "2.90"),
-        ("Orange juice", "3.50"),
-        ("Total", "9.60"),
-    ]
-    receipt = Image.new("L", (900, 80 + 60 * len(rows)), 255)
-    draw = ImageDraw.Draw(receipt)
-    for row, (item, price) in enumerate(rows):
-        draw.text((40, 40 + 60 * row), item, font=mono, fill=0)
-        draw.text((760, 40 + 60 * row), price, font=mono, fill=0)
+    receipt = draw_receipt()
     result = client.post("/ocr?format=json", data=encode(receipt), content_type="image/png").json
     lines = [line for line in result["text"].splitlines() if line.strip()]
     assert "Almond croissant 2.90" in lines and "Total 9.60" in lines

@@ -1,12 +1,15 @@
 """The upload and camera pages in Debian's Chromium, driven by Playwright, against a live server."""
 
+import io
 import re
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import SAMPLE_TEXT, draw_text, encode, words_of
 from fakecam import document_frame, write_y4m
+from PIL import Image
 from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
@@ -53,9 +56,44 @@ def open_page(live_server):
 
 
 @pytest.fixture
+def open_camera(open_page, tmp_path):
+    """open_camera(frame) -> the camera page, its fake camera showing that RGB frame, ready to capture."""
+
+    def open_(frame):
+        video = tmp_path / "camera.y4m"
+        write_y4m(video, frame)
+        page = open_page(
+            "/camera",
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        )
+        expect(page.locator("#capture-button")).to_be_enabled(timeout=15_000)
+        return page
+
+    return open_
+
+
+@pytest.fixture
 def photo(tmp_path) -> Path:
     path = tmp_path / "page.png"
     path.write_bytes(encode(draw_text()))
+    return path
+
+
+def pixelated_print(text: str = SAMPLE_TEXT) -> Image.Image:
+    """Print seen through 8 px cells, an x-height of under three cells: too little is left for sure
+    letters. Tesseract still reads eight words, at a mean confidence of 12-36 (sizes 38-42 px, also
+    as a JPEG webcam frame), far under the warning's 60. Noise was tried first, but denoising fixes it."""
+    page = draw_text(text, font_px=40).convert("L")
+    cells = page.resize((page.width // 8, page.height // 8), Image.BOX)
+    return cells.resize((cells.width * 8, cells.height * 8), Image.NEAREST)
+
+
+@pytest.fixture
+def unsure_photo(tmp_path) -> Path:
+    path = tmp_path / "pixelated.png"
+    path.write_bytes(encode(pixelated_print()))
     return path
 
 
@@ -86,20 +124,13 @@ def test_upload_page_shows_server_errors(open_page, tmp_path):
     expect(page.locator("#error")).to_contain_text("not an image", timeout=30_000)
 
 
-def test_camera_page_reads_the_fake_webcam(open_page, tmp_path):
-    video = tmp_path / "document.y4m"
-    write_y4m(video, document_frame())
-    page = open_page(
-        "/camera",
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-video-capture={video}",
-    )
-    expect(page.locator("#capture-button")).to_be_enabled(timeout=15_000)
+def test_camera_page_reads_the_fake_webcam(open_camera):
+    page = open_camera(document_frame())
     page.click("#capture-button")
     expect(page.locator("#ocr-text")).to_contain_text("lazy dogs", timeout=30_000)
     assert words_of(page.locator("#ocr-text").inner_text()) == words_of(SAMPLE_TEXT)
     expect(page.locator("#viewer-image")).to_be_visible()  # the captured frame, with its word boxes
+    expect(page.locator("#ocr-warnings")).to_be_hidden()  # a sharp frame: nothing to warn of
     assert page.locator("#word-boxes rect").count() == len(words_of(SAMPLE_TEXT))
 
 
@@ -134,3 +165,37 @@ def test_text_and_searchable_pdf_downloads(open_page, photo):
         page.click("[data-format=pdf]")
     assert download.value.suggested_filename == "ocr.pdf"
     assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
+
+
+def test_upload_page_warns_of_an_unsure_reading_and_clears_it_for_the_next(open_page, unsure_photo, photo):
+    page = open_page("/")
+    warnings = page.locator("#ocr-warnings")
+    page.set_input_files("#image-input", str(unsure_photo))
+    expect(warnings).to_be_visible(timeout=30_000)
+    expect(warnings.locator("li[data-code=low_confidence]")).to_contain_text(re.compile(r"unsure.*confidence"))
+    page.set_input_files("#image-input", str(photo))  # a clean print: the next reading has nothing to warn of
+    expect(page.locator("#ocr-text")).to_contain_text("lazy dogs", timeout=30_000)
+    expect(warnings).to_be_hidden()
+    assert warnings.locator("li").count() == 0
+
+
+def test_camera_page_warns_of_an_unsure_reading(open_camera):
+    sheet = pixelated_print(SAMPLE_TEXT.replace("over", "\nover"))  # two lines fit the 640 px frame
+    frame = Image.new("RGB", (640, 480), "white")
+    frame.paste(sheet, ((frame.width - sheet.width) // 2, (frame.height - sheet.height) // 2))
+    page = open_camera(np.asarray(frame))
+    page.click("#capture-button")
+    expect(page.locator("#ocr-warnings li[data-code=low_confidence]")).to_be_visible(timeout=30_000)
+
+
+def test_no_javascript_result_page_shows_the_warnings(client, unsure_photo, photo):
+    def result_page(path: Path) -> str:  # what the upload form's plain POST gets back
+        form = {"image": (io.BytesIO(path.read_bytes()), path.name)}
+        return client.post("/ocr", data=form, headers={"Accept": "text/html"}).get_data(as_text=True)
+
+    unsure = result_page(unsure_photo)
+    assert "hidden" not in re.search(r'<aside id="ocr-warnings"[^>]*>', unsure).group(0)
+    assert re.search(r'<li data-code="low_confidence">[^<]*unsure[^<]*confidence', unsure)
+    clean = result_page(photo)
+    assert re.search(r'<aside id="ocr-warnings"[^>]*\bhidden\b', clean)
+    assert "data-code=" not in clean

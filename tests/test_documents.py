@@ -139,21 +139,33 @@ def test_page_limit(tmp_path):
     assert "limit of 2" in response.json["error"]["message"]
 
 
-def test_a_failed_page_is_reported_in_its_entry(client):
+def second_page_times_out():
+    """Tesseract times out on the page that mentions March (the second)."""
     from ocr import engine
 
     real = engine.recognize_words
 
-    def second_page_times_out(image, **kwargs):
+    def recognize_words(image, **kwargs):
         words = real(image, **kwargs)
         if any(w.text.lower() == "march" for w in words):
             raise OcrTimeout("OCR took longer than 60 s and was stopped")
         return words
 
-    with mock.patch("ocr.engine.recognize_words", side_effect=second_page_times_out):
+    return mock.patch("ocr.engine.recognize_words", side_effect=recognize_words)
+
+
+def test_a_failed_page_is_reported_in_its_entry(client):
+    with second_page_times_out():
         result = post(client, multipage("TIFF"), "json").json
     assert [page.get("error", {}).get("code") for page in result["pages"]] == [None, "timeout", None]
     assert words_of(result["pages"][2]["text"]) == words_of(PAGES[2])
+
+
+def test_a_failed_page_fails_the_rendering(client):
+    """hOCR, ALTO, TSV and PDF have no place to say a page is missing: the answer is the error."""
+    with second_page_times_out():
+        response = post(client, multipage("TIFF"), "hocr")
+    assert response.status_code == 504
 
 
 def test_raw_pdf_body_and_data_url(client):

@@ -3,7 +3,7 @@ and the automatic pipeline applies only what an image needs."""
 
 import numpy as np
 import pytest
-from conftest import draw_text
+from conftest import draw_text, encode
 from PIL import Image
 
 from ocr.preprocess import (
@@ -17,7 +17,7 @@ from ocr.preprocess import (
     grayscale,
     ink_and_paper_levels,
     ink_mask,
-    is_light_on_dark,
+    light_on_dark_regions,
     measure_layout,
     noise_sigma,
     otsu_threshold,
@@ -114,14 +114,51 @@ def test_steps_do_not_modify_their_input():
 
 
 def test_light_on_dark_is_detected():
-    assert is_light_on_dark(page(ink="white", paper="black"))
-    assert not is_light_on_dark(page())
+    assert light_on_dark_regions(page(ink="white", paper="black")).all()
+    assert light_on_dark_regions(page()) is None
 
 
 def test_a_page_on_a_dark_desk_is_still_dark_on_light():
     desk = Image.new("L", (1400, 900), 40)
     desk.paste(page(), (150, 200))
-    assert not is_light_on_dark(desk)
+    assert light_on_dark_regions(desk) is None
+
+
+SCREEN_TEXT = "Backup finished at noon\nStorage used: 84 GB\nNext backup tomorrow"
+
+
+def mixed_polarity() -> Image.Image:
+    """A dark panel of light text above a light band of dark text, as on a themed screen."""
+    dark = draw_text(SCREEN_TEXT, font_px=30, ink=(225, 225, 225), paper=(20, 30, 70))
+    light = page().resize((dark.width, round(page().height * dark.width / page().width)))
+    screen = Image.new("RGB", (dark.width, dark.height + light.height))
+    screen.paste(dark, (0, 0))
+    screen.paste(light, (0, dark.height))
+    return screen.convert("L")
+
+
+def test_each_region_keeps_its_own_polarity():
+    screen = mixed_polarity()
+    regions = light_on_dark_regions(screen)
+    rows = regions.mean(axis=1)
+    panel = round(len(rows) * (screen.height - page().height * screen.width / page().width) / screen.height)
+    # the dark panel on top is turned, the light band below it is not
+    assert rows[: panel - 5].mean() > 0.95
+    assert rows[panel + 5 :].mean() < 0.05
+
+
+def test_auto_reads_both_polarities_of_one_screen():
+    prepared = prepare(mixed_polarity().convert("RGB"), None)
+    assert "invert" in step_names(prepared)
+    top, bottom = np.asarray(prepared.image)[:20], np.asarray(prepared.image)[-20:]
+    # after turning the dark panel, the paper is light in both halves
+    assert top.mean() > 180 and bottom.mean() > 180
+
+
+def test_both_polarities_are_read(client):
+    text = client.post("/ocr", data=encode(mixed_polarity()), content_type="image/png").get_data(as_text=True).lower()
+    assert "backup finished" in text and "storage used" in text  # light on dark
+    assert "committee met" in text and "minutes will be sent" in text  # dark on light
 
 
 @pytest.mark.parametrize("font_px", [12, 24, 60])

@@ -47,3 +47,19 @@ def test_a_narrow_block_on_other_rows_does_not():
     text = tuple(boxed("a" * 30, 20, 40 * row, 1, row) for row in range(1, 6))
     note = (boxed("note", 400, 20, 2, 1), boxed("here", 400, 60 + 20, 2, 2))  # between the lines
     assert not split_rows(text + note)
+
+
+def running_text(left: int, words_per_line: int, block: int) -> tuple[Word, ...]:
+    """Five lines of words 50 px apart, each line on the same row as in any other block."""
+    return tuple(
+        boxed("word", left + 50 * k, 40 * row, block, row) for row in range(1, 6) for k in range(words_per_line)
+    )
+
+
+def test_a_narrow_column_of_running_text_on_shared_rows_does_not():
+    # a sidebar of sentences beside a wide column, their lines on the same baselines
+    assert not split_rows(running_text(20, 12, 1) + running_text(700, 5, 2))
+
+
+def test_the_same_layout_with_values_in_the_narrow_block_does():
+    assert split_rows(running_text(20, 12, 1) + running_text(700, 2, 2))

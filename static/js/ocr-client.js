@@ -52,6 +52,7 @@ export function showError(message) {
 /** Put the recognized text in #ocr-text (as text, never as HTML), with copy, downloads and the viewer. */
 function showResult(result) {
   $("ocr-text").textContent = result.text;
+  showWarnings(result.warnings);
   const pages = result.pages || [result];
   const failed = pages.filter((page) => page.error).map((page) => `page ${page.number}: ${page.error.message}`);
   const seconds = (result.timings_ms.total / 1000).toFixed(1);
@@ -65,6 +66,17 @@ function showResult(result) {
   $("download-link").href = downloadUrl;
   $("result").hidden = false;
   showPage(0);
+}
+
+/** List why the reading may be unreliable above its text, replacing the last reading's; hidden when all is well. */
+function showWarnings(warnings) {
+  $("ocr-warnings-list").replaceChildren(...warnings.map((warning) => {
+    const item = document.createElement("li");
+    item.dataset.code = warning.code; // for programs and tests; the message is for people
+    item.textContent = warning.message;
+    return item;
+  }));
+  $("ocr-warnings").hidden = warnings.length === 0;
 }
 
 // --- the page viewer: original or preprocessed image, word boxes coloured by confidence ---
