@@ -5,6 +5,7 @@ import io
 import time
 from dataclasses import replace
 
+import numpy as np
 from PIL import Image
 
 from . import engine, imaging, preprocess, reading_order
@@ -22,6 +23,11 @@ OSD_SIDE = 2000  # OSD needs far fewer pixels than OCR
 PREVIEW_SIDE = 1600
 ONE_BLOCK_PSM = 6  # "a single uniform block of text": keeps the reading order of lines
 ROWS_PSM = 4  # "a single column of text of variable sizes": each row read across the page
+# A reading of a page whose pixels these steps redrew, with a mean confidence under
+# SECOND_OPINION_CONFIDENCE, is checked against a reading of the page as uploaded; that one is
+# kept when its confidence is at least SECOND_OPINION_MARGIN higher.
+REDRAWING_STEPS = frozenset({"invert", "denoise", "scale", "flatten", "contrast", "deskew"})
+SECOND_OPINION_CONFIDENCE, SECOND_OPINION_MARGIN = 80.0, 5.0
 # Blocks read with a mean confidence under JUNK are dropped when another reached SURE.
 JUNK_BLOCK_CONFIDENCE, SURE_BLOCK_CONFIDENCE = 45.0, 75.0
 
@@ -33,7 +39,38 @@ def read_page(pages: imaging.Pages, index: int, options: OcrOptions, *, timeout_
     decoded_at = time.perf_counter()
     prepared = preprocess.prepare(decoded.image, options.steps)
     prepared_at = time.perf_counter()
-    dpi = _dpi(decoded, prepared)
+    letters = _letters_in_original(prepared)
+    prepared, words = _read(prepared, options, timeout_s=timeout_s, dpi=_dpi(decoded, prepared))
+    if options.steps is None and _worth_second_opinion(prepared, words):
+        prepared, words = _second_opinion(decoded, prepared, words, options, timeout_s=timeout_s)
+    if options.steps is None:
+        words = _without_junk_blocks(words)
+    finished = time.perf_counter()
+
+    size = decoded.image.size
+    back = prepared.transform.inverse()
+    page_words = tuple(_map_word(word, back, size) for word in words)
+    return PageResult(
+        number=index + 1,
+        width=size[0],
+        height=size[1],
+        words=page_words,
+        preprocess=_step_names(decoded, prepared),
+        preprocess_params={s.name: s.params for s in prepared.steps if s.params},
+        timings_ms={
+            "decode": _ms(started, decoded_at),
+            "preprocess": _ms(decoded_at, prepared_at),
+            "ocr": _ms(prepared_at, finished),
+        },
+        previews=_previews(decoded.image, prepared.image) if options.previews else None,
+        warnings=reading_warnings(page_words, letters),
+    )
+
+
+def _read(
+    prepared: Prepared, options: OcrOptions, *, timeout_s: float, dpi: int | None
+) -> tuple[Prepared, tuple[Word, ...]]:
+    """Read the prepared page, then read it again where the first reading calls for it."""
     words = engine.recognize_words(
         prepared.image, lang=options.lang, psm=options.tesseract_psm, timeout_s=timeout_s, dpi=dpi
     )
@@ -45,27 +82,46 @@ def read_page(pages: imaging.Pages, index: int, options: OcrOptions, *, timeout_
         prepared, words = _reread(prepared, options, ROWS_PSM, "rows", timeout_s=timeout_s, dpi=dpi)
     if options.steps is None and _doubtful(words):
         prepared, words = _retry_upright(prepared, words, options, timeout_s=timeout_s, dpi=dpi)
-    if options.steps is None:
-        words = _without_junk_blocks(words)
-    finished = time.perf_counter()
+    return prepared, words
 
-    size = decoded.image.size
-    back = prepared.transform.inverse()
-    return PageResult(
-        number=index + 1,
-        width=size[0],
-        height=size[1],
-        words=tuple(_map_word(word, back, size) for word in words),
-        preprocess=_step_names(decoded, prepared),
-        preprocess_params={s.name: s.params for s in prepared.steps if s.params},
-        timings_ms={
-            "decode": _ms(started, decoded_at),
-            "preprocess": _ms(decoded_at, prepared_at),
-            "ocr": _ms(prepared_at, finished),
-        },
-        previews=_previews(decoded.image, prepared.image) if options.previews else None,
-        warnings=reading_warnings(words),
-    )
+
+def _letters_in_original(prepared: Prepared) -> tuple[np.ndarray, np.ndarray] | None:
+    """The centres of the letter-like marks the pipeline measured, in the upright original's pixels."""
+    if prepared.layout is None or prepared.layout.letters is None:
+        return None
+    return prepared.transform.inverse().apply(*prepared.layout.letters)
+
+
+def _worth_second_opinion(prepared: Prepared, words: tuple[Word, ...]) -> bool:
+    """Steps that redrew the page's pixels, and a reading Tesseract was not sure of."""
+    redrawn = any(step.name in REDRAWING_STEPS for step in prepared.steps)
+    return redrawn and (not words or mean_confidence(words) < SECOND_OPINION_CONFIDENCE)
+
+
+def _second_opinion(
+    decoded: imaging.DecodedImage,
+    prepared: Prepared,
+    words: tuple[Word, ...],
+    options: OcrOptions,
+    *,
+    timeout_s: float,
+) -> tuple[Prepared, tuple[Word, ...]]:
+    """Read the page as uploaded too, and keep that reading when Tesseract is clearly surer of it.
+
+    Every step was chosen on evidence, but no measurement is right on every page: a slide's
+    coloured background or a faint carbon copy can lose text to flattening and stretching.
+    """
+    as_uploaded = Prepared(decoded.image)
+    unprocessed, plain_words = _read(as_uploaded, options, timeout_s=timeout_s, dpi=_dpi(decoded, as_uploaded))
+    confidence = {
+        "preprocessed": round(mean_confidence(words), 1),
+        "unprocessed": round(mean_confidence(plain_words), 1),
+    }
+    if plain_words and confidence["unprocessed"] >= confidence["preprocessed"] + SECOND_OPINION_MARGIN:
+        return unprocessed.with_step(
+            unprocessed.image, "second_opinion", kept="unprocessed", confidence=confidence
+        ), plain_words
+    return prepared.with_step(prepared.image, "second_opinion", kept="preprocessed", confidence=confidence), words
 
 
 def _previews(original: Image.Image, prepared: Image.Image) -> dict[str, str]:

@@ -67,13 +67,14 @@ Box = tuple[int, int, int, int]  # left, top, right, bottom
 @dataclass(frozen=True)
 class Layout:
     """What the pipeline measured of the text, in the image's pixels: the x-height and that of
-    its smaller text (None if no text found), the skew, and the box around every mark bigger
-    than a speck (None if none)."""
+    its smaller text (None if no text found), the skew, the box around every mark bigger than
+    a speck (None if none) and the centres of the letter-like marks."""
 
     x_height: float | None
     skew_degrees: float
     marks_box: Box | None = None
     small_x_height: float | None = None
+    letters: tuple[np.ndarray, np.ndarray] | None = field(default=None, compare=False)  # centres: xs, ys
 
     def moved(self, transform: Affine, size: tuple[int, int]) -> "Layout":
         """The same layout after the image went through transform, giving an image of size."""
@@ -81,7 +82,7 @@ class Layout:
             return self
         left, top, right, bottom = self.marks_box
         x, y, width, height = transform.map_box(left, top, right - left, bottom - top, bounds=size)
-        return replace(self, marks_box=(x, y, x + width, y + height))
+        return replace(self, marks_box=(x, y, x + width, y + height), letters=transform.apply(*self.letters))
 
 
 @dataclass(frozen=True)
@@ -315,18 +316,11 @@ def find_blobs(ink: np.ndarray) -> Blobs:
     return Blobs(boxes=boxes, area=area.astype(np.float64))
 
 
-def text_x_heights(blobs: Blobs, shape: tuple[int, int]) -> tuple[float, float] | None:
-    """Typical height of letter-sized ink blobs (about the x-height) in a mask of shape, and that
-    of the smaller text (the height a fifth of the letters' ink is at most), or None if there is
-    no text.
-
-    Heights are weighted by blob area so that noise specks, however many, do not decide them.
-    """
-    if len(blobs.area) < 8:
-        return None
+def letter_blobs(blobs: Blobs, shape: tuple[int, int]) -> np.ndarray:
+    """Which blobs of a mask of shape are letter-sized and letter-shaped (a boolean per blob)."""
     heights, widths, area = blobs.heights, blobs.widths, blobs.area
-    fill = area / (heights * widths)
-    letters = (
+    fill = area / np.maximum(heights * widths, 1)
+    return (
         (heights >= 3)
         & (heights < shape[0] / 6)
         & (widths < shape[1] / 6)
@@ -336,8 +330,17 @@ def text_x_heights(blobs: Blobs, shape: tuple[int, int]) -> tuple[float, float] 
         & (fill < 0.95)
         & (area >= 6)
     )
+
+
+def text_x_heights(blobs: Blobs, letters: np.ndarray) -> tuple[float, float] | None:
+    """Typical height of the letter blobs (about the x-height), and that of the smaller text
+    (the height a fifth of the letters' ink is at most), or None if there is no text.
+
+    Heights are weighted by blob area so that noise specks, however many, do not decide them.
+    """
     if letters.sum() < 8:
         return None
+    heights, area = blobs.heights, blobs.area
     order = np.argsort(heights[letters])
     cumulative = np.cumsum(area[letters][order])
     typical, small = heights[letters][order][np.searchsorted(cumulative, cumulative[-1] * np.array([0.5, 0.2]))]
@@ -358,11 +361,19 @@ def measure_layout(image: Image.Image, *, side: int) -> Layout:
     measure = _thumbnail(grayscale(image), side)
     ink = ink_mask(denoise(measure))  # specks must not pass for letters
     blobs = find_blobs(ink)
-    heights = text_x_heights(blobs, ink.shape)
+    letters = letter_blobs(blobs, ink.shape)
+    heights = text_x_heights(blobs, letters)
     if heights is None:
         return Layout(None, skew_angle(ink))
     grow = image.width / measure.width
-    layout = Layout(heights[0] * grow, skew_angle(ink), marks_box(blobs), heights[1] * grow)
+    boxes = blobs.boxes[letters]
+    layout = Layout(
+        heights[0] * grow,
+        skew_angle(ink),
+        marks_box(blobs),
+        heights[1] * grow,
+        letters=((boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2),
+    )
     return layout.moved(Affine.scaling(grow, image.height / measure.height), image.size)
 
 

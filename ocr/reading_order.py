@@ -1,6 +1,6 @@
 """Reading-order checks on Tesseract's words: does a page read as rows split into columns?"""
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from .result import Word
@@ -11,6 +11,9 @@ from .result import Word
 NARROW_SHARE = 0.5  # the narrow block is at most this share of the width of the text to its left
 ALIGNED_SHARE = 0.6  # at least this share of the narrow block's lines sit on rows of that text
 MAX_VALUE_WORDS = 3.0  # a block of values averages at most this many words a line
+# A page with more than this share of its words on lines of RUNNING_LINE_WORDS or more is
+# running text (articles, newsletters, books): its columns are read one after the other.
+RUNNING_TEXT_SHARE, RUNNING_LINE_WORDS = 0.6, 6
 
 
 @dataclass(frozen=True)
@@ -23,13 +26,22 @@ class _Box:
 
 
 def split_rows(words: tuple[Word, ...]) -> bool:
-    """True when a narrow block of short values continues lines of the wider text to its left."""
+    """True when a narrow block of short values continues lines of the wider text to its left,
+    on a page that is not running text."""
+    if _running_text_share(words) > RUNNING_TEXT_SHARE:
+        return False
     blocks = _blocks(words)
     for narrow in blocks:
         left_of_it = [block for block in blocks if block.right <= narrow.left]
         if left_of_it and _continues(narrow, left_of_it):
             return True
     return False
+
+
+def _running_text_share(words: tuple[Word, ...]) -> float:
+    """The share of the words that sit on lines of running text."""
+    lines = Counter((word.block, word.paragraph, word.line) for word in words)
+    return sum(count for count in lines.values() if count >= RUNNING_LINE_WORDS) / max(1, len(words))
 
 
 def _continues(narrow: _Box, left_of_it: list[_Box]) -> bool:

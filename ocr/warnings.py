@@ -1,22 +1,65 @@
 """Warnings that tell the user when a page's reading is unreliable, and why."""
 
+import numpy as np
+
 from .result import ReadingWarning, Word, mean_confidence
 
 # Printed pages Tesseract reads well average 70-95; under this, expect many wrong words.
 LOW_CONFIDENCE = 60.0
+# Tesseract reads print, not handwriting: on a handwritten page it is either unsure of nearly
+# everything it reads (mean confidence under HANDWRITTEN_CONFIDENCE while some writing went
+# unread), or it leaves most of the writing unread. Chosen on half of the real handwritten and
+# printed scans, confirmed on the other half (bench/README.md).
+HANDWRITTEN_CONFIDENCE, MIN_UNREAD_WHEN_UNSURE, MIN_WORDS_WHEN_UNSURE = 45.0, 0.1, 10
+MOSTLY_UNREAD, MIN_LETTERS, LETTERS_PER_WORD_READ = 0.7, 100, 15.0
+
+Letters = tuple[np.ndarray, np.ndarray]  # centres (xs, ys) of letter-like marks on the page
 
 
-def reading_warnings(words: tuple[Word, ...]) -> tuple[ReadingWarning, ...]:
-    """What a user should know before trusting the page's text; nothing for a good reading."""
-    if not words:
-        return ()
+def reading_warnings(words: tuple[Word, ...], letters: Letters | None) -> tuple[ReadingWarning, ...]:
+    """What a user should know before trusting the page's text; nothing for a good reading.
+
+    `letters` are the letter-like marks measured on the page, in the same pixels as the words,
+    or None when the page was not measured.
+    """
+    warnings = []
+    if letters is not None and _looks_handwritten(words, letters):
+        warnings.append(
+            ReadingWarning(
+                "handwriting_suspected",
+                "This looks handwritten; Tesseract reads printed text, so expect many errors and missing words.",
+            )
+        )
     confidence = mean_confidence(words)
-    if confidence >= LOW_CONFIDENCE:
-        return ()
-    return (
-        ReadingWarning(
-            "low_confidence",
-            f"Tesseract was unsure of this reading (mean confidence {confidence:.0f} of 100): expect wrong "
-            "words. A sharper, evenly lit photo taken square to the page reads better.",
-        ),
+    if words and confidence < LOW_CONFIDENCE:
+        warnings.append(
+            ReadingWarning(
+                "low_confidence",
+                f"Tesseract was unsure of this reading (mean confidence {confidence:.0f} of 100): expect wrong "
+                "words. A sharper, evenly lit photo taken square to the page reads better.",
+            )
+        )
+    return tuple(warnings)
+
+
+def _looks_handwritten(words: tuple[Word, ...], letters: Letters) -> bool:
+    unread = unread_share(words, letters)
+    unsure = (
+        len(words) >= MIN_WORDS_WHEN_UNSURE
+        and mean_confidence(words) < HANDWRITTEN_CONFIDENCE
+        and unread >= MIN_UNREAD_WHEN_UNSURE
     )
+    count = len(letters[0])
+    mostly_unread = count >= MIN_LETTERS and count >= LETTERS_PER_WORD_READ * len(words) and unread >= MOSTLY_UNREAD
+    return unsure or mostly_unread
+
+
+def unread_share(words: tuple[Word, ...], letters: Letters) -> float:
+    """The share of the letter-like marks whose centre lies in no word Tesseract read."""
+    xs, ys = letters
+    if not len(xs):
+        return 0.0
+    read = np.zeros(len(xs), dtype=bool)
+    for word in words:
+        read |= (xs >= word.left) & (xs <= word.left + word.width) & (ys >= word.top) & (ys <= word.top + word.height)
+    return float(1 - read.mean())

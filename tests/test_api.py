@@ -328,7 +328,7 @@ def test_thick_blurred_print_the_layout_pass_misses_is_read_as_one_block(client,
     result = client.post("/ocr?format=json", data=encode(soft), content_type="image/png").json
     explicit = client.post("/ocr?format=json&psm=3", data=encode(soft), content_type="image/png").json
     assert explicit["text"] == ""  # with psm given, no fallback: the layout pass really misses it
-    assert result["preprocess"][-1] == "one_block"
+    assert "one_block" in result["preprocess"]
     assert {"status", "tasks:"} <= set(words_of(result["text"]))
 
 

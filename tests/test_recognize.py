@@ -61,5 +61,12 @@ def test_a_narrow_column_of_running_text_on_shared_rows_does_not():
     assert not split_rows(running_text(20, 12, 1) + running_text(700, 5, 2))
 
 
-def test_the_same_layout_with_values_in_the_narrow_block_does():
-    assert split_rows(running_text(20, 12, 1) + running_text(700, 2, 2))
+def test_labels_with_a_narrow_block_of_values_on_their_rows_do():
+    assert split_rows(running_text(20, 4, 1) + running_text(700, 2, 2))
+
+
+def test_a_page_of_running_text_is_never_read_by_rows():
+    # two columns of sentences and, beside them, a narrow block of short values on their rows
+    values = running_text(1400, 2, 3)
+    assert not split_rows(running_text(20, 12, 1) + running_text(700, 12, 2) + values)
+    assert split_rows(running_text(20, 3, 1) + running_text(700, 3, 2) + values)
