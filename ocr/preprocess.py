@@ -43,6 +43,7 @@ BACKGROUND_REDUCE, BACKGROUND_WINDOW = 4, 9
 BACKGROUND_CONTRAST = 40
 MIN_DETAIL_SHARE = 0.02  # a region decides only with this share of the page's thin detail
 MINORITY_QUANTILE = 0.97  # the level text reaches: it covers more than 3% of a text region
+LETTER_MIN_X_HEIGHTS = 0.5  # marks counted as letters are at least this many x-heights tall
 HISTOGRAM_SAMPLE = 1_000_000  # pixels counted for gray-level statistics
 SKEW_SAMPLE = 30_000  # ink pixels projected for the skew
 # Cropping to the text keeps this many x-heights of paper around it (Tesseract wants some
@@ -366,7 +367,8 @@ def measure_layout(image: Image.Image, *, side: int) -> Layout:
     if heights is None:
         return Layout(None, skew_angle(ink))
     grow = image.width / measure.width
-    boxes = blobs.boxes[letters]
+    # letters near the text's size: noise and grain also make small letter-shaped blobs
+    boxes = blobs.boxes[letters & (blobs.heights >= LETTER_MIN_X_HEIGHTS * heights[0])]
     layout = Layout(
         heights[0] * grow,
         skew_angle(ink),

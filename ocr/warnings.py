@@ -11,7 +11,9 @@ LOW_CONFIDENCE = 60.0
 # unread), or it leaves most of the writing unread. Chosen on half of the real handwritten and
 # printed scans, confirmed on the other half (bench/README.md).
 HANDWRITTEN_CONFIDENCE, MIN_UNREAD_WHEN_UNSURE, MIN_WORDS_WHEN_UNSURE = 45.0, 0.1, 10
-MOSTLY_UNREAD, MIN_LETTERS, LETTERS_PER_WORD_READ = 0.7, 100, 15.0
+# ...or most letters went unread, with several letters per word read, and what was read is
+# not print Tesseract is sure of (a noisy photo's grain can leave letter-like marks unread).
+MOSTLY_UNREAD, MIN_LETTERS, LETTERS_PER_WORD_READ, PRINT_CONFIDENCE = 0.6, 50, 10.0, 85.0
 
 Letters = tuple[np.ndarray, np.ndarray]  # centres (xs, ys) of letter-like marks on the page
 
@@ -50,7 +52,12 @@ def _looks_handwritten(words: tuple[Word, ...], letters: Letters) -> bool:
         and unread >= MIN_UNREAD_WHEN_UNSURE
     )
     count = len(letters[0])
-    mostly_unread = count >= MIN_LETTERS and count >= LETTERS_PER_WORD_READ * len(words) and unread >= MOSTLY_UNREAD
+    mostly_unread = (
+        count >= MIN_LETTERS
+        and count >= LETTERS_PER_WORD_READ * len(words)
+        and unread >= MOSTLY_UNREAD
+        and mean_confidence(words) < PRINT_CONFIDENCE
+    )
     return unsure or mostly_unread
 
 
