@@ -7,7 +7,7 @@ from unittest import mock
 
 import pytesseract
 import pytest
-from conftest import SAMPLE_TEXT, draw_receipt, encode, words_of
+from conftest import SAMPLE_TEXT, draw_receipt, draw_text, encode, pixelated_print, words_of
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 EXPECTED = words_of(SAMPLE_TEXT)
@@ -355,3 +355,11 @@ def test_word_boxes_of_a_cropped_page_land_on_the_original(client, text_image):
     assert first["text"] == "Margins"
     # draw_text leaves a 40 px margin: the word starts there, inside the pasted body
     assert abs(first["left"] - (offset[0] + 40)) <= 6 and abs(first["top"] - (offset[1] + 40)) <= 15
+
+
+def test_warnings_flag_a_doubtful_reading_and_spare_a_clean_one(client):
+    doubtful = client.post("/ocr?format=json", data=encode(pixelated_print()), content_type="image/png").json
+    assert [w["code"] for w in doubtful["warnings"]] == ["low_confidence"]
+    assert "confidence" in doubtful["warnings"][0]["message"]
+    clean = client.post("/ocr?format=json", data=encode(draw_text()), content_type="image/png").json
+    assert clean["warnings"] == []

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SAMPLE_TEXT, draw_text, encode, words_of
+from conftest import SAMPLE_TEXT, draw_text, encode, pixelated_print, words_of
 from fakecam import document_frame, write_y4m
 from PIL import Image
 from playwright.sync_api import expect, sync_playwright
@@ -79,15 +79,6 @@ def photo(tmp_path) -> Path:
     path = tmp_path / "page.png"
     path.write_bytes(encode(draw_text()))
     return path
-
-
-def pixelated_print(text: str = SAMPLE_TEXT) -> Image.Image:
-    """Print seen through 8 px cells, an x-height of under three cells: too little is left for sure
-    letters. Tesseract still reads eight words, at a mean confidence of 12-36 (sizes 38-42 px, also
-    as a JPEG webcam frame), far under the warning's 60. Noise was tried first, but denoising fixes it."""
-    page = draw_text(text, font_px=40).convert("L")
-    cells = page.resize((page.width // 8, page.height // 8), Image.BOX)
-    return cells.resize((cells.width * 8, cells.height * 8), Image.NEAREST)
 
 
 @pytest.fixture

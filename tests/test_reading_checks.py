@@ -1,0 +1,83 @@
+"""The checks on a page's reading: the second opinion keeps the surer reading, and warnings say
+when a reading cannot be trusted. Real Tesseract on images drawn here."""
+
+import numpy as np
+from conftest import draw_text
+from PIL import Image, ImageFilter
+
+from ocr import engine
+from ocr.imaging import DecodedImage
+from ocr.options import parse_options
+from ocr.page import _second_opinion
+from ocr.preprocess import STEPS, Prepared
+from ocr.result import Word
+from ocr.warnings import reading_warnings, unread_share
+
+AUTO = parse_options({}, languages=("eng",), step_names=STEPS)
+LETTER = "Dear Anna, the parcel with the books arrived on Monday.\nThank you for sending it so quickly."
+
+
+def read(image: Image.Image) -> tuple[Word, ...]:
+    return engine.recognize_words(image, lang="eng", psm=3, timeout_s=30)
+
+
+def test_the_page_as_uploaded_wins_when_the_steps_lost_the_text():
+    page = draw_text(LETTER, font_px=30)
+    # flattening and stretching that wiped the text out, as on a slide's coloured background
+    wiped = page.convert("L").filter(ImageFilter.GaussianBlur(12)).point(lambda level: 255 if level > 120 else 0)
+    prepared = Prepared(wiped).with_step(wiped, "contrast", black=120, white=121)
+    kept, words = _second_opinion(DecodedImage(page, "PNG"), prepared, read(wiped), AUTO, timeout_s=30)
+    assert kept.steps[-1].name == "second_opinion"
+    assert kept.steps[-1].params["kept"] == "unprocessed"
+    assert {"parcel", "books", "arrived"} <= {w.text.strip(",.").lower() for w in words}
+
+
+def test_the_preprocessed_reading_stays_when_it_is_the_surer_one():
+    page = draw_text(LETTER, font_px=30).convert("L")
+    # the upload is dim and low in contrast; the prepared image is the clean page
+    dim = Image.eval(page, lambda level: 90 + level // 12)
+    prepared = Prepared(page).with_step(page, "contrast", black=90, white=111)
+    words = read(page)
+    kept, kept_words = _second_opinion(DecodedImage(dim, "PNG"), prepared, words, AUTO, timeout_s=30)
+    assert kept.steps[-1].params["kept"] == "preprocessed"
+    assert kept_words == words
+
+
+def word(left: int, confidence: float, text: str = "word") -> Word:
+    return Word(text, confidence, left, 100, 80, 30, 1, 1, 1)
+
+
+def letters_along(xs: list[float]) -> tuple[np.ndarray, np.ndarray]:
+    return np.array(xs, dtype=float), np.full(len(xs), 115.0)
+
+
+def test_unread_share_counts_letters_outside_every_word():
+    words = (word(0, 90), word(100, 90))
+    assert unread_share(words, letters_along([10, 50, 150, 300, 400])) == 0.4
+
+
+def codes(words, letters) -> set[str]:
+    return {w.code for w in reading_warnings(words, letters)}
+
+
+def test_a_sure_reading_of_print_gets_no_warning():
+    words = tuple(word(100 * i, 92) for i in range(20))
+    assert codes(words, letters_along([100 * i + 40 for i in range(20) for _ in range(4)])) == set()
+
+
+def test_unsure_words_with_unread_writing_look_handwritten():
+    words = tuple(word(100 * i, 30) for i in range(12))
+    letters = letters_along([100 * i + 40 for i in range(12)] + [5000 + 10 * i for i in range(4)])
+    assert codes(words, letters) == {"handwriting_suspected", "low_confidence"}
+
+
+def test_a_page_of_writing_tesseract_left_unread_looks_handwritten():
+    words = tuple(word(100 * i, 75) for i in range(5))
+    letters = letters_along([100 * i + 40 for i in range(5)] + [1000 + 5 * i for i in range(95)])
+    assert codes(words, letters) == {"handwriting_suspected"}
+
+
+def test_faint_print_read_unsurely_is_low_confidence_not_handwriting():
+    # every letter sits in a word Tesseract read, however unsurely
+    words = tuple(word(100 * i, 35) for i in range(30))
+    assert codes(words, letters_along([100 * i + 40 for i in range(30)])) == {"low_confidence"}
