@@ -13,7 +13,7 @@ LOW_CONFIDENCE = 60.0
 HANDWRITTEN_CONFIDENCE, MIN_UNREAD_WHEN_UNSURE, MIN_WORDS_WHEN_UNSURE = 45.0, 0.1, 10
 # ...or most letters went unread, with several letters per word read, and what was read is
 # not print Tesseract is sure of (a noisy photo's grain can leave letter-like marks unread).
-MOSTLY_UNREAD, MIN_LETTERS, LETTERS_PER_WORD_READ, PRINT_CONFIDENCE = 0.6, 50, 10.0, 85.0
+MOSTLY_UNREAD, MIN_LETTERS, LETTERS_PER_WORD_READ, PRINT_CONFIDENCE = 0.6, 50, 15.0, 85.0
 
 Letters = tuple[np.ndarray, np.ndarray]  # centres (xs, ys) of letter-like marks on the page
 
