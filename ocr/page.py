@@ -39,7 +39,7 @@ def read_page(pages: imaging.Pages, index: int, options: OcrOptions, *, timeout_
     decoded_at = time.perf_counter()
     prepared = preprocess.prepare(decoded.image, options.steps)
     prepared_at = time.perf_counter()
-    letters = _letters_in_original(prepared)
+    letters, grainy = _letters_in_original(prepared), any(step.name == "denoise" for step in prepared.steps)
     prepared, words = _read(prepared, options, timeout_s=timeout_s, dpi=_dpi(decoded, prepared))
     if options.steps is None and _worth_second_opinion(prepared, words):
         prepared, words = _second_opinion(decoded, prepared, words, options, timeout_s=timeout_s)
@@ -63,7 +63,7 @@ def read_page(pages: imaging.Pages, index: int, options: OcrOptions, *, timeout_
             "ocr": _ms(prepared_at, finished),
         },
         previews=_previews(decoded.image, prepared.image) if options.previews else None,
-        warnings=reading_warnings(page_words, letters),
+        warnings=reading_warnings(page_words, letters, grainy=grainy),
     )
 
 

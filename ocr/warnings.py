@@ -11,21 +11,24 @@ LOW_CONFIDENCE = 60.0
 # unread), or it leaves most of the writing unread. Chosen on half of the real handwritten and
 # printed scans, confirmed on the other half (bench/README.md).
 HANDWRITTEN_CONFIDENCE, MIN_UNREAD_WHEN_UNSURE, MIN_WORDS_WHEN_UNSURE = 45.0, 0.1, 10
-# ...or most letters went unread, with several letters per word read, and what was read is
-# not print Tesseract is sure of (a noisy photo's grain can leave letter-like marks unread).
+# ...or most letters went unread, with several letters per word read, on a page without grain,
+# and what was read is not print Tesseract is sure of.
 MOSTLY_UNREAD, MIN_LETTERS, LETTERS_PER_WORD_READ, PRINT_CONFIDENCE = 0.6, 50, 15.0, 85.0
 
 Letters = tuple[np.ndarray, np.ndarray]  # centres (xs, ys) of letter-like marks on the page
 
 
-def reading_warnings(words: tuple[Word, ...], letters: Letters | None) -> tuple[ReadingWarning, ...]:
+def reading_warnings(
+    words: tuple[Word, ...], letters: Letters | None, *, grainy: bool = False
+) -> tuple[ReadingWarning, ...]:
     """What a user should know before trusting the page's text; nothing for a good reading.
 
     `letters` are the letter-like marks measured on the page, in the same pixels as the words,
-    or None when the page was not measured.
+    or None when the page was not measured; `grainy` says the page needed denoising, so some of
+    those marks may be grain.
     """
     warnings = []
-    if letters is not None and _looks_handwritten(words, letters):
+    if letters is not None and _looks_handwritten(words, letters, grainy=grainy):
         warnings.append(
             ReadingWarning(
                 "handwriting_suspected",
@@ -44,7 +47,7 @@ def reading_warnings(words: tuple[Word, ...], letters: Letters | None) -> tuple[
     return tuple(warnings)
 
 
-def _looks_handwritten(words: tuple[Word, ...], letters: Letters) -> bool:
+def _looks_handwritten(words: tuple[Word, ...], letters: Letters, *, grainy: bool) -> bool:
     unread = unread_share(words, letters)
     unsure = (
         len(words) >= MIN_WORDS_WHEN_UNSURE
@@ -53,7 +56,8 @@ def _looks_handwritten(words: tuple[Word, ...], letters: Letters) -> bool:
     )
     count = len(letters[0])
     mostly_unread = (
-        count >= MIN_LETTERS
+        not grainy  # a noisy photo's grain leaves letter-sized marks no one could read
+        and count >= MIN_LETTERS
         and count >= LETTERS_PER_WORD_READ * len(words)
         and unread >= MOSTLY_UNREAD
         and mean_confidence(words) < PRINT_CONFIDENCE

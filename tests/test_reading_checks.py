@@ -81,3 +81,9 @@ def test_faint_print_read_unsurely_is_low_confidence_not_handwriting():
     # every letter sits in a word Tesseract read, however unsurely
     words = tuple(word(100 * i, 35) for i in range(30))
     assert codes(words, letters_along([100 * i + 40 for i in range(30)])) == {"low_confidence"}
+
+
+def test_grain_left_unread_on_a_noisy_photo_is_not_handwriting():
+    words = tuple(word(100 * i, 75) for i in range(5))
+    letters = letters_along([100 * i + 40 for i in range(5)] + [1000 + 5 * i for i in range(95)])
+    assert "handwriting_suspected" not in {w.code for w in reading_warnings(words, letters, grainy=True)}
