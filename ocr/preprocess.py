@@ -36,10 +36,10 @@ MEASURE_SIDE = 2400  # text is measured on a copy no bigger than this
 QUICK_MEASURE_SIDE = 1600  # ...or this one, where letters stay this many pixels tall in it:
 RELIABLE_X_HEIGHT_PX = 8.0
 # Polarity is judged per region of like background on a copy this big: regions are found as
-# the median over a window of a 4x smaller copy (a few text lines) split at its Otsu level,
+# the median over a window of an 8x smaller copy (a few text lines) split at its Otsu level,
 # when the dark and light sides differ by at least BACKGROUND_CONTRAST gray levels.
 POLARITY_SIDE = 800
-BACKGROUND_REDUCE, BACKGROUND_WINDOW = 4, 9
+BACKGROUND_REDUCE, BACKGROUND_WINDOW = 8, 5
 BACKGROUND_CONTRAST = 40
 MIN_DETAIL_SHARE = 0.02  # a region decides only with this share of the page's thin detail
 MINORITY_QUANTILE = 0.97  # the level text reaches: it covers more than 3% of a text region
@@ -262,7 +262,7 @@ def _background_regions(gray: np.ndarray) -> tuple[np.ndarray, int]:
     """Label the thumbnail's areas of dark and of light background, split at the Otsu level of
     the background map when the two sides differ clearly; else the whole thumbnail is one.
 
-    The background map is a median over a few text lines of a 4x smaller copy: text is the
+    The background map is a median over a few text lines of an 8x smaller copy: text is the
     minority of any such window, so the median is the background's level, whatever the polarity.
     """
     height, width = gray.shape
