@@ -39,7 +39,7 @@ RELIABLE_X_HEIGHT_PX = 8.0
 # the median over a window of an 8x smaller copy (a few text lines) split at its Otsu level,
 # when the dark and light sides differ by at least BACKGROUND_CONTRAST gray levels.
 POLARITY_SIDE = 800
-BACKGROUND_REDUCE, BACKGROUND_WINDOW = 8, 5
+BACKGROUND_REDUCE, BACKGROUND_WINDOW = 8, 9
 BACKGROUND_CONTRAST = 40
 MIN_DETAIL_SHARE = 0.02  # a region decides only with this share of the page's thin detail
 MINORITY_QUANTILE = 0.97  # the level text reaches: it covers more than 3% of a text region
