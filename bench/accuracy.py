@@ -273,10 +273,9 @@ def main(argv: list[str] | None = None) -> int:
                 "seconds": round(elapsed, 1),
                 "summary": summaries,
                 "targets": checks,
-                "images": [{**r} for r in results],
+                "images": results,
             },
             indent=2,
-            default=str,
         )
     )
     return 0 if all(c["passed"] for c in checks) else 1

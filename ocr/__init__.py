@@ -32,7 +32,7 @@ def recognize(data: bytes, options: OcrOptions, *, limits: Limits, slots: SlotPo
     """Read every page; word boxes come back in each upright original page's pixels."""
     started = time.perf_counter()
     outcomes = _each_page(
-        data, limits, slots, lambda pages, index: page.read_page(pages, index, options, timeout_s=limits.timeout_s)
+        data, limits, slots, lambda pages, index: page.read_page(pages, index, options, timeout_s=limits.timeout_s)[0]
     )
     results = tuple(
         outcome if isinstance(outcome, PageResult) else PageResult(number=index + 1, width=0, height=0, error=outcome)
@@ -49,11 +49,8 @@ def render(data: bytes, options: OcrOptions, fmt: str, *, limits: Limits, slots:
     pictures = fmt == "pdf" and not imaging.is_pdf(data)
 
     def read(pages: imaging.Pages, index: int) -> tuple[PageResult, Picture | None]:
-        if not pictures:
-            return page.read_page(pages, index, options, timeout_s=limits.timeout_s), None
-        decoded: dict[int, imaging.DecodedImage] = {}
-        result = page.read_page(_remembering(pages, decoded), index, options, timeout_s=limits.timeout_s)
-        return result, picture(decoded[index])
+        result, decoded = page.read_page(pages, index, options, timeout_s=limits.timeout_s)
+        return result, picture(decoded) if pictures else None
 
     outcomes = _each_page(data, limits, slots, read)
     failed = next((outcome for outcome in outcomes if isinstance(outcome, OcrError)), None)
@@ -97,14 +94,3 @@ def _each_page(
     if all(isinstance(outcome, OcrError) for outcome in outcomes):
         raise outcomes[0]
     return outcomes
-
-
-def _remembering(pages: imaging.Pages, decoded: dict[int, imaging.DecodedImage]) -> imaging.Pages:
-    """The same pages, each decoded one kept in `decoded`: the picture is the page that was read,
-    without decoding it twice (a 12 MP JPEG takes 0.17 s)."""
-
-    def decode(index: int) -> imaging.DecodedImage:
-        decoded[index] = pages.decode(index)
-        return decoded[index]
-
-    return imaging.Pages(len(pages), decode, lambda: None)

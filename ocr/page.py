@@ -32,8 +32,11 @@ SECOND_OPINION_CONFIDENCE, SECOND_OPINION_MARGIN = 80.0, 5.0
 JUNK_BLOCK_CONFIDENCE, SURE_BLOCK_CONFIDENCE = 45.0, 75.0
 
 
-def read_page(pages: imaging.Pages, index: int, options: OcrOptions, *, timeout_s: float) -> PageResult:
-    """Read page `index`; word boxes come back in the upright original page's pixels."""
+def read_page(
+    pages: imaging.Pages, index: int, options: OcrOptions, *, timeout_s: float
+) -> tuple[PageResult, imaging.DecodedImage]:
+    """Read page `index`; word boxes come back in the upright original page's pixels. Also
+    returns that upright page, which the searchable PDF shows."""
     started = time.perf_counter()
     decoded = pages.decode(index)
     decoded_at = time.perf_counter()
@@ -50,7 +53,7 @@ def read_page(pages: imaging.Pages, index: int, options: OcrOptions, *, timeout_
     size = decoded.image.size
     back = prepared.transform.inverse()
     page_words = tuple(_map_word(word, back, size) for word in words)
-    return PageResult(
+    result = PageResult(
         number=index + 1,
         width=size[0],
         height=size[1],
@@ -65,6 +68,7 @@ def read_page(pages: imaging.Pages, index: int, options: OcrOptions, *, timeout_
         previews=_previews(decoded.image, prepared.image) if options.previews else None,
         warnings=reading_warnings(page_words, letters, grainy=grainy),
     )
+    return result, decoded
 
 
 def _read(
