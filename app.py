@@ -15,10 +15,11 @@ from flask import Blueprint, Flask, Request, current_app, g, jsonify, render_tem
 from werkzeug.exceptions import HTTPException
 
 import ocr
-from ocr import engine, renderings
+from ocr import renderings
+from ocr.engines import ppocr, tesseract
 from ocr.errors import InvalidOption, MalformedRequest, MissingImage, OcrError, TooLarge, UnsupportedImage
 from ocr.imaging import configure_pillow
-from ocr.options import parse_options
+from ocr.options import ENGINES, TESSERACT_ENGINES, parse_options
 from ocr.preprocess import STEPS
 from ocr.slots import SlotPool
 
@@ -84,6 +85,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         QUEUE=None,  # defaults to twice CONCURRENCY
         QUEUE_WAIT_S=10,
         SLOT_DIR=None,
+        ENGINES="tesseract,ppocr",  # "tesseract" turns the second engine, PP-OCRv6, off
+        # PP-OCRv6 pages read at once, machine-wide: a dense page takes most of a gigabyte
+        PPOCR_CONCURRENCY=min(2, os.cpu_count() or 1),
     )
     if test_config is None:
         app.config.from_prefixed_env("OCR")
@@ -91,7 +95,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     app.config["MAX_CONTENT_LENGTH"] = int(float(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024)
     configure_pillow(int(app.config["MAX_PIXELS"]))
-    app.extensions["ocr_slots"] = _slot_pool(app.config)
+    slot_dir = _slot_dir(app.config)
+    app.extensions["ocr_slots"] = _slot_pool(app.config, slot_dir)
+    app.extensions["ppocr"] = _second_engine(app.config, slot_dir)
 
     app.register_blueprint(bp)
     app.register_error_handler(OcrError, _handle_ocr_error)
@@ -102,14 +108,30 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
-def _slot_pool(config) -> SlotPool:
+def _slot_dir(config) -> Path:
     directory = config["SLOT_DIR"]
     if not directory:
         directory = tempfile.mkdtemp(prefix="ocr-slots-")
         atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    return Path(directory)
+
+
+def _slot_pool(config, directory: Path) -> SlotPool:
     size = int(config["CONCURRENCY"])
     queue = int(config["QUEUE"]) if config["QUEUE"] is not None else 2 * size
-    return SlotPool(Path(directory), size=size, queue=queue, wait_s=float(config["QUEUE_WAIT_S"]))
+    return SlotPool(directory, size=size, queue=queue, wait_s=float(config["QUEUE_WAIT_S"]))
+
+
+def _second_engine(config, directory: Path) -> ocr.Ppocr | None:
+    """PP-OCRv6 unless OCR_ENGINES leaves it out; its pages are bounded apart from Tesseract's."""
+    names = {name.strip() for name in str(config["ENGINES"]).split(",") if name.strip()}
+    unknown = names - {"tesseract", ppocr.NAME}
+    if unknown or "tesseract" not in names:
+        raise ValueError(f"OCR_ENGINES={config['ENGINES']!r}: use 'tesseract,ppocr' or 'tesseract'")
+    if ppocr.NAME not in names:
+        return None
+    size = int(config["PPOCR_CONCURRENCY"])
+    return ocr.Ppocr(SlotPool(directory, size=size, queue=0, wait_s=float(config["QUEUE_WAIT_S"]), name=ppocr.NAME))
 
 
 # --- views --------------------------------------------------------------------
@@ -118,13 +140,13 @@ def _slot_pool(config) -> SlotPool:
 @bp.get("/")
 def index():
     """Upload page."""
-    return render_template("index.html", languages=engine.installed_languages(), language_names=LANGUAGE_NAMES)
+    return render_template("index.html", languages=tesseract.installed_languages(), language_names=LANGUAGE_NAMES)
 
 
 @bp.get("/camera")
 def camera():
     """Webcam capture page."""
-    return render_template("camera.html", languages=engine.installed_languages(), language_names=LANGUAGE_NAMES)
+    return render_template("camera.html", languages=tesseract.installed_languages(), language_names=LANGUAGE_NAMES)
 
 
 @bp.post("/ocr")
@@ -133,7 +155,13 @@ def recognize():
     fields, data = _read_request()
     g.fields = fields
     answer = _response_format(fields)
-    options = parse_options(fields, languages=engine.installed_languages(), step_names=STEPS)
+    second = current_app.extensions["ppocr"]
+    options = parse_options(
+        fields,
+        languages=tesseract.installed_languages(),
+        step_names=STEPS,
+        engines=ENGINES if second is not None else TESSERACT_ENGINES,
+    )
     limits = ocr.Limits(
         max_pixels=int(current_app.config["MAX_PIXELS"]),
         timeout_s=float(current_app.config["TIMEOUT_S"]),
@@ -142,16 +170,16 @@ def recognize():
     )
     slots = current_app.extensions["ocr_slots"]
     if answer in renderings.MIMETYPES:
-        document = ocr.render(data, options, answer, limits=limits, slots=slots)
+        document = ocr.render(data, options, answer, limits=limits, slots=slots, ppocr=second)
         g.log_details = f"format={answer} bytes_out={len(document)}"
         disposition = f'inline; filename="ocr.{answer if answer != "alto" else "xml"}"'
         return current_app.response_class(
             document, mimetype=renderings.MIMETYPES[answer], headers={"Content-Disposition": disposition}
         )
-    result = ocr.recognize(data, options, limits=limits, slots=slots)
+    result = ocr.recognize(data, options, limits=limits, slots=slots, ppocr=second)
     g.log_details = (
         f"pages={len(result.pages)} pixels={sum(p.width * p.height for p in result.pages)} "
-        f"steps={','.join(result.preprocess) or '-'}"
+        f"steps={','.join(result.preprocess) or '-'} engine={result.engine}"
     )
     if answer == "json":
         return jsonify(result.to_dict())
@@ -162,8 +190,23 @@ def recognize():
 
 @bp.get("/health")
 def health():
-    """Liveness, Tesseract version and languages."""
-    return {"status": "ok", "tesseract": engine.tesseract_version(), "languages": engine.traineddata()}
+    """Liveness, and the engines with their versions and languages."""
+    return {
+        "status": "ok",
+        "tesseract": tesseract.tesseract_version(),
+        "languages": tesseract.traineddata(),
+        "engines": _engines(),
+    }
+
+
+def _engines() -> list[dict]:
+    """Each engine this server reads with, and the installed languages it can read."""
+    installed = tesseract.installed_languages()
+    engines = [{"name": "tesseract", "version": tesseract.tesseract_version(), "languages": list(installed)}]
+    if current_app.extensions["ppocr"] is not None:
+        readable = [lang for lang in installed if ppocr.reads(lang)]
+        engines.append({"name": ppocr.NAME, "version": ppocr.MODEL, "languages": readable})
+    return engines
 
 
 @bp.get("/openapi.json")
@@ -174,8 +217,19 @@ def openapi():
 
 @bp.get("/languages")
 def languages():
-    """Installed Tesseract languages with human names."""
-    return {"languages": [{"code": code, "name": LANGUAGE_NAMES.get(code, code)} for code in engine.traineddata()]}
+    """Installed languages with human names, and the engines that read each."""
+    second = current_app.extensions["ppocr"] is not None
+    return {
+        "languages": [
+            {
+                "code": code,
+                "name": LANGUAGE_NAMES.get(code, code),
+                "engines": ["tesseract"] + ([ppocr.NAME] if second and ppocr.reads(code) else []),
+            }
+            for code in tesseract.traineddata()
+        ],
+        "engines": _engines(),
+    }
 
 
 # --- reading the request ------------------------------------------------------

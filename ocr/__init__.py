@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from . import imaging, page, pdf, renderings, searchable
+from .engines.ppocr import Ppocr
 from .errors import OcrError
 from .options import OcrOptions
 from .pictures import Picture, picture
 from .result import OcrResult, PageResult
 from .slots import SlotPool
 
-__all__ = ["Limits", "OcrOptions", "OcrResult", "recognize", "render"]
+__all__ = ["Limits", "OcrOptions", "OcrResult", "Ppocr", "recognize", "render"]
 
 T = TypeVar("T")
 
@@ -28,11 +29,17 @@ class Limits:
     pdf_dpi: int = 300
 
 
-def recognize(data: bytes, options: OcrOptions, *, limits: Limits, slots: SlotPool) -> OcrResult:
-    """Read every page; word boxes come back in each upright original page's pixels."""
+def recognize(
+    data: bytes, options: OcrOptions, *, limits: Limits, slots: SlotPool, ppocr: Ppocr | None = None
+) -> OcrResult:
+    """Read every page; word boxes come back in each upright original page's pixels. `ppocr`
+    is the second engine, None when it is turned off."""
     started = time.perf_counter()
     outcomes = _each_page(
-        data, limits, slots, lambda pages, index: page.read_page(pages, index, options, timeout_s=limits.timeout_s)[0]
+        data,
+        limits,
+        slots,
+        lambda pages, index: page.read_page(pages, index, options, timeout_s=limits.timeout_s, ppocr=ppocr)[0],
     )
     results = tuple(
         outcome if isinstance(outcome, PageResult) else PageResult(number=index + 1, width=0, height=0, error=outcome)
@@ -43,13 +50,15 @@ def recognize(data: bytes, options: OcrOptions, *, limits: Limits, slots: SlotPo
     return OcrResult(lang=options.lang, psm=options.tesseract_psm, pages=results, timings_ms=timings)
 
 
-def render(data: bytes, options: OcrOptions, fmt: str, *, limits: Limits, slots: SlotPool) -> bytes:
+def render(
+    data: bytes, options: OcrOptions, fmt: str, *, limits: Limits, slots: SlotPool, ppocr: Ppocr | None = None
+) -> bytes:
     """hOCR, ALTO, TSV or a searchable PDF of every page, made from the reading recognize() gives."""
     # a PDF keeps its own pages, the words laid over them; an image's page is its picture
     pictures = fmt == "pdf" and not imaging.is_pdf(data)
 
     def read(pages: imaging.Pages, index: int) -> tuple[PageResult, Picture | None]:
-        result, decoded = page.read_page(pages, index, options, timeout_s=limits.timeout_s)
+        result, decoded = page.read_page(pages, index, options, timeout_s=limits.timeout_s, ppocr=ppocr)
         return result, picture(decoded) if pictures else None
 
     outcomes = _each_page(data, limits, slots, read)

@@ -10,6 +10,10 @@ AUTO = "auto"
 NONE = "none"
 DEFAULT_LANG = "eng"
 DEFAULT_PSM = 3
+# Which engines read: Tesseract alone, PP-OCRv6 alone, Tesseract with PP-OCRv6 for pages it
+# reads doubtfully (the default), or both on every page, combined line by line.
+ENGINES = ("auto", "tesseract", "ppocr", "best")
+TESSERACT_ENGINES = ("auto", "tesseract")  # what a server without its second engine offers
 # 0 is orientation detection only (no text) and 2 is not implemented by Tesseract.
 ALLOWED_PSM = (1, *range(3, 14))
 _LANG_NAME = re.compile(r"[A-Za-z0-9_]{1,32}")
@@ -23,6 +27,7 @@ class OcrOptions:
     psm: int | None = None  # None: Tesseract's automatic layout, with a retry when it finds nothing
     steps: tuple[str, ...] | None = None
     previews: bool = False  # return each page, as read and as preprocessed, as small JPEGs
+    engine: str = AUTO
 
     @property
     def tesseract_psm(self) -> int:
@@ -42,14 +47,32 @@ def parse_options(
     *,
     languages: Collection[str],
     step_names: Collection[str],
+    engines: Collection[str] = ENGINES,
 ) -> OcrOptions:
-    """Build OcrOptions from request fields, raising InvalidOption with what is allowed."""
+    """Build OcrOptions from request fields, raising InvalidOption with what is allowed.
+
+    `engines` are the engine choices this server offers: without its second engine, only
+    'auto' and 'tesseract'.
+    """
     return OcrOptions(
         lang=_parse_lang(fields.get("lang"), languages),
         psm=_parse_psm(fields.get("psm")),
         steps=_parse_steps(fields.get("preprocess"), step_names),
         previews=_parse_flag("previews", fields.get("previews")),
+        engine=_parse_engine(fields.get("engine"), engines),
     )
+
+
+def _parse_engine(raw: str | None, engines: Collection[str]) -> str:
+    value = (raw or "").strip().lower()
+    if not value:
+        return AUTO
+    if value in engines:
+        return value
+    allowed = ", ".join(engines)
+    if value in ENGINES:
+        raise InvalidOption(f"engine {value!r} is turned off on this server (OCR_ENGINES); use one of: {allowed}")
+    raise InvalidOption(f"engine {value[:20]!r} is unknown; use one of: {allowed}")
 
 
 def _parse_lang(raw: str | None, languages: Collection[str]) -> str:

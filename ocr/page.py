@@ -1,4 +1,5 @@
-"""One page: preprocess, read with Tesseract, and the second readings that rescue bad first ones."""
+"""One page: preprocess, read with Tesseract and the second readings that rescue bad first ones,
+and with PP-OCRv6 where the engine choice asks for it."""
 
 import base64
 import io
@@ -8,12 +9,17 @@ from dataclasses import replace
 import numpy as np
 from PIL import Image
 
-from . import engine, imaging, preprocess, reading_order
+from . import imaging, preprocess, reading_order
+from .engines import choice, tesseract
+from .engines import ppocr as ppocr_engine
+from .engines.choice import Reading
+from .engines.ppocr import Ppocr
+from .errors import OcrError
 from .geometry import Affine
 from .options import OcrOptions
 from .preprocess import Prepared
-from .result import PageResult, Word, mean_confidence
-from .warnings import reading_warnings
+from .result import PageResult, ReadingWarning, Word, mean_confidence
+from .warnings import looks_handwritten, reading_warnings, second_engine_failed, second_engine_unavailable
 
 # A first reading this unsure may be of sideways or upside-down text: ask OSD.
 DOUBTFUL_CONFIDENCE = 60.0
@@ -33,49 +39,85 @@ JUNK_BLOCK_CONFIDENCE, SURE_BLOCK_CONFIDENCE = 45.0, 75.0
 
 
 def read_page(
-    pages: imaging.Pages, index: int, options: OcrOptions, *, timeout_s: float
+    pages: imaging.Pages,
+    index: int,
+    options: OcrOptions,
+    *,
+    timeout_s: float,
+    ppocr: Ppocr | None = None,
 ) -> tuple[PageResult, imaging.DecodedImage]:
-    """Read page `index`; word boxes come back in the upright original page's pixels. Also
-    returns that upright page, which the searchable PDF shows."""
+    """Read page `index` with the engines `options.engine` asks for (`ppocr` is the second
+    engine, None when it is turned off); word boxes come back in the upright original page's
+    pixels. Also returns that upright page, which the searchable PDF shows."""
     started = time.perf_counter()
     decoded = pages.decode(index)
     decoded_at = time.perf_counter()
     prepared = preprocess.prepare(decoded.image, options.steps)
     prepared_at = time.perf_counter()
-    letters, grainy = _letters_in_original(prepared), any(step.name == "denoise" for step in prepared.steps)
+    timings = {"decode": _ms(started, decoded_at), "preprocess": _ms(decoded_at, prepared_at)}
+    second = ppocr if ppocr is not None and ppocr_engine.reads(options.lang) else None
+    notes: tuple[ReadingWarning, ...] = ()
+    if options.engine == "ppocr" and second is not None:
+        reading, handwritten = _second_engine(second, decoded, timeout_s=timeout_s), False
+        timings["ppocr"] = _ms(prepared_at, time.perf_counter())
+    else:
+        reading = _tesseract(decoded, prepared, options, timeout_s=timeout_s)
+        tesseract_at = time.perf_counter()
+        timings["ocr"] = _ms(prepared_at, tesseract_at)
+        handwritten = looks_handwritten(
+            reading.words,
+            _letters_in_original(prepared),
+            grainy=any(step.name == "denoise" for step in prepared.steps),
+        )
+        if choice.wants_second_engine(options.engine, reading.words, handwritten=handwritten):
+            if second is None:
+                notes = (second_engine_unavailable(options.lang),) if ppocr is not None else ()
+            else:
+                try:
+                    other = _second_engine(second, decoded, timeout_s=timeout_s)
+                    reading = choice.better(reading, other, options.engine)
+                except OcrError as e:  # the first reading still stands: give it, and say why it is alone
+                    notes = (second_engine_failed(e.message),)
+                timings["ppocr"] = _ms(tesseract_at, time.perf_counter())
+
+    size = decoded.image.size
+    result = PageResult(
+        number=index + 1,
+        width=size[0],
+        height=size[1],
+        words=reading.words,
+        engine=reading.engine,
+        preprocess=_step_names(decoded, reading.prepared),
+        preprocess_params={s.name: s.params for s in reading.prepared.steps if s.params},
+        timings_ms=timings,
+        previews=_previews(decoded.image, reading.prepared.image) if options.previews else None,
+        warnings=reading_warnings(reading.words, handwritten=handwritten, engine=reading.engine) + notes,
+    )
+    return result, decoded
+
+
+def _tesseract(decoded: imaging.DecodedImage, prepared: Prepared, options: OcrOptions, *, timeout_s: float) -> Reading:
+    """Tesseract's reading of the prepared page, with the second readings that rescue bad first ones."""
     prepared, words = _read(prepared, options, timeout_s=timeout_s, dpi=_dpi(decoded, prepared))
     if options.steps is None and _worth_second_opinion(prepared, words):
         prepared, words = _second_opinion(decoded, prepared, words, options, timeout_s=timeout_s)
     if options.steps is None:
         words = _without_junk_blocks(words)
-    finished = time.perf_counter()
-
-    size = decoded.image.size
     back = prepared.transform.inverse()
-    page_words = tuple(_map_word(word, back, size) for word in words)
-    result = PageResult(
-        number=index + 1,
-        width=size[0],
-        height=size[1],
-        words=page_words,
-        preprocess=_step_names(decoded, prepared),
-        preprocess_params={s.name: s.params for s in prepared.steps if s.params},
-        timings_ms={
-            "decode": _ms(started, decoded_at),
-            "preprocess": _ms(decoded_at, prepared_at),
-            "ocr": _ms(prepared_at, finished),
-        },
-        previews=_previews(decoded.image, prepared.image) if options.previews else None,
-        warnings=reading_warnings(page_words, letters, grainy=grainy),
-    )
-    return result, decoded
+    return Reading(prepared, tuple(_map_word(word, back, decoded.image.size) for word in words), "tesseract")
+
+
+def _second_engine(ppocr: Ppocr, decoded: imaging.DecodedImage, *, timeout_s: float) -> Reading:
+    """PP-OCRv6's reading of the page as uploaded: it was trained on photos as they come, and
+    reads them better than the pages Tesseract's preprocessing draws (bench/README.md)."""
+    return Reading(Prepared(decoded.image), ppocr.recognize_words(decoded.image, timeout_s=timeout_s), "ppocr")
 
 
 def _read(
     prepared: Prepared, options: OcrOptions, *, timeout_s: float, dpi: int | None
 ) -> tuple[Prepared, tuple[Word, ...]]:
     """Read the prepared page, then read it again where the first reading calls for it."""
-    words = engine.recognize_words(
+    words = tesseract.recognize_words(
         prepared.image, lang=options.lang, psm=options.tesseract_psm, timeout_s=timeout_s, dpi=dpi
     )
     if not words and options.psm is None and prepared.layout and prepared.layout.x_height:
@@ -162,7 +204,7 @@ def _reread(
     prepared: Prepared, options: OcrOptions, psm: int, step: str, *, timeout_s: float, dpi: int | None
 ) -> tuple[Prepared, tuple[Word, ...]]:
     """Read the page again with another page segmentation mode, recorded as `step`."""
-    words = engine.recognize_words(prepared.image, lang=options.lang, psm=psm, timeout_s=timeout_s, dpi=dpi)
+    words = tesseract.recognize_words(prepared.image, lang=options.lang, psm=psm, timeout_s=timeout_s, dpi=dpi)
     return prepared.with_step(prepared.image, step, psm=psm), words
 
 
@@ -171,7 +213,7 @@ def _retry_upright(
 ) -> tuple[Prepared, tuple[Word, ...]]:
     """Turn the page by OSD's confident answer and read again; keep whichever reading is surer."""
     probe = preprocess.rescale(prepared.image, factor=min(1.0, OSD_SIDE / max(prepared.image.size)))
-    rotation = engine.detect_rotation(probe, timeout_s=timeout_s)
+    rotation = tesseract.detect_rotation(probe, timeout_s=timeout_s)
     if rotation is None or rotation[0] == 0 or rotation[1] < OSD_MIN_CONFIDENCE:
         return prepared, words
     clockwise, confidence = rotation
@@ -183,7 +225,7 @@ def _retry_upright(
         degrees=clockwise,
         confidence=round(confidence, 2),
     )
-    turned_words = engine.recognize_words(
+    turned_words = tesseract.recognize_words(
         turned.image, lang=options.lang, psm=options.tesseract_psm, timeout_s=timeout_s, dpi=dpi
     )
     if mean_confidence(turned_words) > mean_confidence(words):

@@ -18,6 +18,7 @@ class Word:
     block: int
     paragraph: int
     line: int
+    engine: str = "tesseract"  # which engine read it: "tesseract" or "ppocr"
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class PageResult:
     error: OcrError | None = None
     previews: dict[str, str] | None = None  # {"original": data URL, "preprocessed": data URL}
     warnings: tuple[ReadingWarning, ...] = ()
+    engine: str = "tesseract"  # "tesseract", "ppocr", or "tesseract+ppocr" when lines of both were kept
 
     @property
     def text(self) -> str:
@@ -59,6 +61,7 @@ class PageResult:
             "height": self.height,
             "text": self.text,
             "confidence": self.confidence,
+            "engine": self.engine,
             "words": [asdict(w) for w in self.words],
             "preprocess": list(self.preprocess),
             "preprocess_params": self.preprocess_params,
@@ -107,6 +110,12 @@ class OcrResult:
         return self.pages[0].preprocess
 
     @property
+    def engine(self) -> str:
+        """The engine that read every page, or the engines joined by '+'."""
+        used = {part for page in self.pages if page.error is None for part in page.engine.split("+")}
+        return "+".join(sorted(used, key=("tesseract", "ppocr").index)) or self.pages[0].engine
+
+    @property
     def warnings(self) -> tuple[ReadingWarning, ...]:
         """Each page's warnings once; in a document, the message names the pages it concerns."""
         if len(self.pages) == 1:
@@ -130,6 +139,7 @@ class OcrResult:
         answer = {
             "text": self.text,
             "confidence": self.confidence,
+            "engine": self.engine,
             "lang": self.lang,
             "psm": self.psm,
             "preprocess": list(first.preprocess),

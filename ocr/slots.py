@@ -21,10 +21,12 @@ _POLL_S = 0.01
 class SlotPool:
     """At most `size` runs at once; up to `queue` more wait at most `wait_s`; the rest get Overloaded."""
 
-    def __init__(self, directory: Path, *, size: int, queue: int, wait_s: float):
+    def __init__(self, directory: Path, *, size: int, queue: int, wait_s: float, name: str = ""):
+        """`name` tells pools sharing a directory apart."""
         self.size, self.wait_s = size, wait_s
-        self._slots = [directory / f"slot-{i}.lock" for i in range(size)]
-        self._tickets = [directory / f"ticket-{i}.lock" for i in range(size + queue)]
+        prefix = f"{name}-" if name else ""
+        self._slots = [directory / f"{prefix}slot-{i}.lock" for i in range(size)]
+        self._tickets = [directory / f"{prefix}ticket-{i}.lock" for i in range(size + queue)]
 
     @contextmanager
     def hold(self) -> Iterator[None]:

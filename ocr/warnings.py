@@ -5,7 +5,8 @@ import numpy as np
 from .result import ReadingWarning, Word, mean_confidence
 
 # Printed pages Tesseract reads well average 70-95; under this, expect many wrong words.
-LOW_CONFIDENCE = 60.0
+# PP-OCRv6 is surer of itself (pages it reads well average 90-98): its bar is higher.
+LOW_CONFIDENCE = {"tesseract": 60.0, "ppocr": 80.0, "tesseract+ppocr": 70.0}
 # Tesseract reads print, not handwriting: on a handwritten page it is either unsure of nearly
 # everything it reads (mean confidence under HANDWRITTEN_CONFIDENCE while some writing went
 # unread), or it leaves most of the writing unread. Chosen on half of the real handwritten and
@@ -17,34 +18,46 @@ MOSTLY_UNREAD, MIN_LETTERS, LETTERS_PER_WORD_READ, PRINT_CONFIDENCE = 0.6, 50, 1
 
 Letters = tuple[np.ndarray, np.ndarray]  # centres (xs, ys) of letter-like marks on the page
 
+ENGINE_NAMES = {"tesseract": "Tesseract", "ppocr": "PP-OCRv6", "tesseract+ppocr": "The OCR engines"}
+HANDWRITING_MESSAGES = {
+    "tesseract": "This looks handwritten; Tesseract reads printed text, so expect many errors and missing words.",
+    "ppocr": "This looks handwritten; it was read by PP-OCRv6, which reads handwriting far better than "
+    "Tesseract but still misreads words: check the text against the page.",
+}
+HANDWRITING_MESSAGES["tesseract+ppocr"] = HANDWRITING_MESSAGES["ppocr"]
+
 
 def reading_warnings(
-    words: tuple[Word, ...], letters: Letters | None, *, grainy: bool = False
+    words: tuple[Word, ...], *, handwritten: bool, engine: str = "tesseract"
 ) -> tuple[ReadingWarning, ...]:
     """What a user should know before trusting the page's text; nothing for a good reading.
+
+    `words` are the reading kept, by `engine`; `handwritten` is looks_handwritten() of
+    Tesseract's reading, which tells handwriting by what Tesseract could not read.
+    """
+    warnings = []
+    if handwritten:
+        warnings.append(ReadingWarning("handwriting_suspected", HANDWRITING_MESSAGES[engine]))
+    confidence = mean_confidence(words)
+    if words and confidence < LOW_CONFIDENCE[engine]:
+        warnings.append(
+            ReadingWarning(
+                "low_confidence",
+                f"{ENGINE_NAMES[engine]} was unsure of this reading (mean confidence {confidence:.0f} of 100): expect "
+                "wrong words. A sharper, evenly lit photo taken square to the page reads better.",
+            )
+        )
+    return tuple(warnings)
+
+
+def looks_handwritten(words: tuple[Word, ...], letters: Letters | None, *, grainy: bool = False) -> bool:
+    """Tesseract's reading `words` leaves the page's writing unread or unsure, as it does handwriting.
 
     `letters` are the letter-like marks measured on the page, in the same pixels as the words,
     or None when the page was not measured; `grainy` says the page needed denoising, so some of
     those marks may be grain.
     """
-    warnings = []
-    if letters is not None and _looks_handwritten(words, letters, grainy=grainy):
-        warnings.append(
-            ReadingWarning(
-                "handwriting_suspected",
-                "This looks handwritten; Tesseract reads printed text, so expect many errors and missing words.",
-            )
-        )
-    confidence = mean_confidence(words)
-    if words and confidence < LOW_CONFIDENCE:
-        warnings.append(
-            ReadingWarning(
-                "low_confidence",
-                f"Tesseract was unsure of this reading (mean confidence {confidence:.0f} of 100): expect wrong "
-                "words. A sharper, evenly lit photo taken square to the page reads better.",
-            )
-        )
-    return tuple(warnings)
+    return letters is not None and _looks_handwritten(words, letters, grainy=grainy)
 
 
 def _looks_handwritten(words: tuple[Word, ...], letters: Letters, *, grainy: bool) -> bool:
@@ -74,3 +87,17 @@ def unread_share(words: tuple[Word, ...], letters: Letters) -> float:
     for word in words:
         read |= (xs >= word.left) & (xs <= word.left + word.width) & (ys >= word.top) & (ys <= word.top + word.height)
     return float(1 - read.mean())
+
+
+def second_engine_unavailable(lang: str) -> ReadingWarning:
+    return ReadingWarning(
+        "second_engine_unavailable",
+        f"PP-OCRv6 cannot read {lang!r}, so Tesseract alone read this page; PP-OCRv6 reads Latin-script "
+        "languages, Greek, Chinese and Japanese.",
+    )
+
+
+def second_engine_failed(why: str) -> ReadingWarning:
+    return ReadingWarning(
+        "second_engine_failed", f"Tesseract alone read this page: the second engine, PP-OCRv6, did not finish ({why})."
+    )

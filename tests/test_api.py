@@ -51,7 +51,18 @@ def test_json_answer_has_the_documented_shape(client, png, text_image):
     assert all(w["confidence"] >= 0 for w in result["words"])
     assert set(result["timings_ms"]) == {"decode", "preprocess", "ocr", "total"}
     first = result["words"][0]
-    assert set(first) == {"text", "confidence", "left", "top", "width", "height", "block", "paragraph", "line"}
+    assert set(first) == {
+        "text",
+        "confidence",
+        "left",
+        "top",
+        "width",
+        "height",
+        "block",
+        "paragraph",
+        "line",
+        "engine",
+    }
 
 
 def test_word_boxes_sit_on_the_drawn_words(client, text_image):
@@ -214,7 +225,7 @@ def test_engine_failure_is_a_logged_500_without_details(client, png, caplog):
 
 
 def test_unexpected_error_is_logged_not_shown(client, png, caplog):
-    with mock.patch("ocr.engine.recognize_words", side_effect=ZeroDivisionError("secret detail")):
+    with mock.patch("ocr.engines.tesseract.recognize_words", side_effect=ZeroDivisionError("secret detail")):
         response = client.post("/ocr", data=png, content_type="image/png")
     assert response.status_code == 500
     assert "secret" not in response.get_data(as_text=True)
@@ -252,7 +263,7 @@ def test_health(client):
 
 def test_languages(client):
     languages = client.get("/languages").json["languages"]
-    assert {"code": "eng", "name": "English"} in languages
+    assert {"code": "eng", "name": "English", "engines": ["tesseract", "ppocr"]} in languages
 
 
 @pytest.mark.parametrize("path", ["/", "/camera"])
@@ -325,8 +336,8 @@ def test_thick_blurred_print_the_layout_pass_misses_is_read_as_one_block(client,
     page = Image.new("L", (900, 420), 255)
     ImageDraw.Draw(page).multiline_text((150, 100), lines, font=bold, fill=0, spacing=14)
     soft = page.filter(ImageFilter.GaussianBlur(3))
-    result = client.post("/ocr?format=json", data=encode(soft), content_type="image/png").json
-    explicit = client.post("/ocr?format=json&psm=3", data=encode(soft), content_type="image/png").json
+    result = client.post("/ocr?format=json&engine=tesseract", data=encode(soft), content_type="image/png").json
+    explicit = client.post("/ocr?format=json&psm=3&engine=tesseract", data=encode(soft), content_type="image/png").json
     assert explicit["text"] == ""  # with psm given, no fallback: the layout pass really misses it
     assert "one_block" in result["preprocess"]
     assert {"status", "tasks:"} <= set(words_of(result["text"]))
@@ -358,7 +369,8 @@ def test_word_boxes_of_a_cropped_page_land_on_the_original(client, text_image):
 
 
 def test_warnings_flag_a_doubtful_reading_and_spare_a_clean_one(client):
-    doubtful = client.post("/ocr?format=json", data=encode(pixelated_print()), content_type="image/png").json
+    pixelated = encode(pixelated_print())
+    doubtful = client.post("/ocr?format=json&engine=tesseract", data=pixelated, content_type="image/png").json
     assert [w["code"] for w in doubtful["warnings"]] == ["low_confidence"]
     assert "confidence" in doubtful["warnings"][0]["message"]
     clean = client.post("/ocr?format=json", data=encode(draw_text()), content_type="image/png").json

@@ -141,9 +141,9 @@ def test_page_limit(tmp_path):
 
 def second_page_times_out():
     """Tesseract times out on the page that mentions March (the second)."""
-    from ocr import engine
+    from ocr.engines import tesseract
 
-    real = engine.recognize_words
+    real = tesseract.recognize_words
 
     def recognize_words(image, **kwargs):
         words = real(image, **kwargs)
@@ -151,7 +151,7 @@ def second_page_times_out():
             raise OcrTimeout("OCR took longer than 60 s and was stopped")
         return words
 
-    return mock.patch("ocr.engine.recognize_words", side_effect=recognize_words)
+    return mock.patch("ocr.engines.tesseract.recognize_words", side_effect=recognize_words)
 
 
 def test_a_failed_page_is_reported_in_its_entry(client):

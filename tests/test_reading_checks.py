@@ -5,20 +5,20 @@ import numpy as np
 from conftest import draw_text
 from PIL import Image, ImageFilter
 
-from ocr import engine
+from ocr.engines import tesseract
 from ocr.imaging import DecodedImage
 from ocr.options import parse_options
 from ocr.page import _second_opinion
 from ocr.preprocess import STEPS, Prepared
 from ocr.result import Word
-from ocr.warnings import reading_warnings, unread_share
+from ocr.warnings import looks_handwritten, reading_warnings, unread_share
 
 AUTO = parse_options({}, languages=("eng",), step_names=STEPS)
 LETTER = "Dear Anna, the parcel with the books arrived on Monday.\nThank you for sending it so quickly."
 
 
 def read(image: Image.Image) -> tuple[Word, ...]:
-    return engine.recognize_words(image, lang="eng", psm=3, timeout_s=30)
+    return tesseract.recognize_words(image, lang="eng", psm=3, timeout_s=30)
 
 
 def test_the_page_as_uploaded_wins_when_the_steps_lost_the_text():
@@ -56,8 +56,9 @@ def test_unread_share_counts_letters_outside_every_word():
     assert unread_share(words, letters_along([10, 50, 150, 300, 400])) == 0.4
 
 
-def codes(words, letters) -> set[str]:
-    return {w.code for w in reading_warnings(words, letters)}
+def codes(words, letters, *, grainy=False) -> set[str]:
+    handwritten = looks_handwritten(words, letters, grainy=grainy)
+    return {w.code for w in reading_warnings(words, handwritten=handwritten)}
 
 
 def test_a_sure_reading_of_print_gets_no_warning():
@@ -86,4 +87,4 @@ def test_faint_print_read_unsurely_is_low_confidence_not_handwriting():
 def test_grain_left_unread_on_a_noisy_photo_is_not_handwriting():
     words = tuple(word(100 * i, 75) for i in range(5))
     letters = letters_along([100 * i + 40 for i in range(5)] + [1000 + 5 * i for i in range(95)])
-    assert "handwriting_suspected" not in {w.code for w in reading_warnings(words, letters, grainy=True)}
+    assert "handwriting_suspected" not in codes(words, letters, grainy=True)

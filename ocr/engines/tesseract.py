@@ -8,8 +8,8 @@ from contextlib import contextmanager
 import pytesseract
 from PIL import Image
 
-from .errors import EngineFailure, OcrTimeout
-from .result import Word
+from ..errors import EngineFailure, OcrTimeout
+from ..result import Word
 
 # Debian's Tesseract spins one OpenMP thread per core; with several pages or
 # requests in flight that oversubscribes the CPU (8x slower measured on 2 cores).

@@ -1,0 +1,189 @@
+"""The second engine, PP-OCRv6 (through rapidocr): words with boxes and confidences, in our reading order.
+
+The model runs in child processes this module starts (ocr/engines/ppocr_child.py), each loading it
+once and reading page after page. A page past its deadline is stopped by ending its child,
+which a thread could not do, and a crash or a dense page's memory stays out of the server.
+"""
+
+import os
+import select
+import subprocess
+import sys
+import threading
+from dataclasses import replace
+from pathlib import Path
+
+from PIL import Image
+
+from .. import columns
+from ..errors import EngineFailure, OcrTimeout
+from ..result import Word
+from ..slots import SlotPool
+from . import frames
+
+NAME = "ppocr"
+MODEL = "PP-OCRv6 small (rapidocr)"
+# Tesseract language codes whose letters PP-OCRv6's recognizer knows: its dictionary holds
+# the Latin letters with their diacritics, Greek, Chinese and Japanese kana, and no Cyrillic,
+# Arabic, Hebrew, Hangul or Indic scripts.
+LANGUAGES = frozenset(
+    "afr bos cat ces chi_sim chi_tra cym dan deu ell eng epo est eus fin fra gle glg hrv hun ind isl ita "
+    "jpn lat lav lit msa mlt nld nor pol por ron slk slv spa sqi swe tur".split()
+)
+STARTUP_TIMEOUT_S = 60.0  # loading the models takes about a second; a cold disk, far longer
+_PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def reads(lang: str) -> bool:
+    """True when PP-OCRv6 knows the letters of every language in `lang` ('eng+deu')."""
+    return all(name in LANGUAGES for name in lang.split("+"))
+
+
+class Ppocr:
+    """PP-OCRv6 readings, at most `slots.size` at once across all server processes, since a
+    dense page takes most of a gigabyte; each process keeps that many children warm."""
+
+    def __init__(self, slots: SlotPool):
+        self.slots = slots
+        self._idle: list[_Child] = []
+        self._lock = threading.Lock()
+
+    def recognize_words(self, image: Image.Image, *, timeout_s: float) -> tuple[Word, ...]:
+        """Read `image`; words in reading order, boxes in its pixels."""
+        pixels = image if image.mode in ("L", "RGB") else image.convert("RGB")
+        with self.slots.run():
+            child = self._take()
+            try:
+                lines = child.read(pixels, timeout_s)
+            except BaseException:
+                child.stop()
+                raise
+            self._give_back(child)
+        return columns.ordered_words([_segment(line, image.size) for line in lines])
+
+    def _take(self) -> "_Child":
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return _Child()
+
+    def _give_back(self, child: "_Child") -> None:
+        with self._lock:
+            if len(self._idle) < self.slots.size:
+                self._idle.append(child)
+                return
+        child.stop()
+
+
+class _Child:
+    """One child process with the model loaded, reading one page at a time."""
+
+    def __init__(self):
+        env = {**os.environ, "OMP_NUM_THREADS": "1"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "ocr.engines.ppocr_child"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            cwd=_PROJECT_ROOT,
+            env=env,
+        )
+        try:
+            self._answer(STARTUP_TIMEOUT_S, "starting PP-OCRv6")
+        except BaseException:
+            self.stop()
+            raise
+
+    def read(self, image: Image.Image, timeout_s: float) -> list:
+        try:
+            frames.write(self.process.stdin, (image.mode, image.size, image.tobytes()))
+        except OSError as e:
+            raise EngineFailure(f"PP-OCRv6 stopped unexpectedly: {e}") from e
+        status, lines = self._answer(timeout_s, "reading with PP-OCRv6")
+        if status != "ok":
+            raise EngineFailure(f"PP-OCRv6 failed: {lines}")
+        return lines
+
+    def _answer(self, timeout_s: float, what: str) -> tuple:
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout_s)
+        if not ready:
+            raise OcrTimeout(
+                f"{what} took longer than {timeout_s:g} s and was stopped; send a smaller or clearer image"
+            )
+        answer = frames.read(self.process.stdout)
+        if answer is None:
+            raise EngineFailure(f"PP-OCRv6 stopped unexpectedly (exit code {self.process.wait()})")
+        return answer
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        self.process.stdin.close()
+        self.process.stdout.close()
+
+
+def _segment(line: tuple, size: tuple[int, int]) -> columns.Segment:
+    quad, text, score, words = line
+    left, top, right, bottom = _bounds(quad, size)
+    if not words and text.strip():  # no word boxes for this line: spread its words over the line by length
+        words = _spread(text, score, left, top, right, bottom)
+    found = _joined_punctuation([_word(text, score, _bounds(box, size)) for text, score, box in words if text.strip()])
+    return columns.Segment(left, top, right, bottom, tuple(found))
+
+
+def _bounds(quad, size: tuple[int, int]) -> tuple[int, int, int, int]:
+    xs, ys = [p[0] for p in quad], [p[1] for p in quad]
+    return (
+        max(0, int(min(xs))),
+        max(0, int(min(ys))),
+        min(size[0], round(max(xs))),
+        min(size[1], round(max(ys))),
+    )
+
+
+def _word(text: str, score: float, bounds: tuple[int, int, int, int]) -> Word:
+    left, top, right, bottom = bounds
+    return Word(
+        text=text.strip(),
+        confidence=round(score * 100, 1),
+        left=left,
+        top=top,
+        width=max(1, right - left),
+        height=max(1, bottom - top),
+        block=0,
+        paragraph=0,
+        line=0,
+        engine=NAME,
+    )
+
+
+def _spread(text: str, score: float, left: int, top: int, right: int, bottom: int) -> list[tuple]:
+    tokens = text.split()
+    per_char = (right - left) / max(1, len(" ".join(tokens)))
+    spread, x = [], float(left)
+    for token in tokens:
+        width = per_char * len(token)
+        spread.append((token, score, [(x, top), (x + width, top), (x + width, bottom), (x, bottom)]))
+        x += width + per_char
+    return spread
+
+
+def _joined_punctuation(words: list[Word]) -> list[Word]:
+    """Attach a mark read as its own word ('all' ',') to the word it touches, as print sets it."""
+    joined: list[Word] = []
+    for word in words:
+        previous = joined[-1] if joined else None
+        touching = previous is not None and word.left - (previous.left + previous.width) <= 0.2 * word.height
+        if touching and not any(c.isalnum() for c in word.text):
+            right = max(previous.left + previous.width, word.left + word.width)
+            top, bottom = min(previous.top, word.top), max(previous.top + previous.height, word.top + word.height)
+            joined[-1] = replace(
+                previous,
+                text=previous.text + word.text,
+                confidence=min(previous.confidence, word.confidence),
+                top=top,
+                width=right - previous.left,
+                height=bottom - top,
+            )
+        else:
+            joined.append(word)
+    return joined

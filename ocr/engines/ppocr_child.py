@@ -1,0 +1,61 @@
+"""The child process that runs PP-OCRv6 (through rapidocr): `python -m ocr.engines.ppocr_child`.
+
+It loads the models once and then reads pages sent over stdin, answering on stdout, one
+frame each way (see frames.py). Running the model in a child lets the server stop a page
+past its deadline by ending the process, and keeps a dense page's memory out of the server.
+"""
+
+import sys
+
+from PIL import Image
+from rapidocr import RapidOCR
+
+from ocr.engines import frames
+
+PARAMS = {
+    # The bundled 180-degree classifier turned long typewritten lines into junk; the server
+    # turns pages upright itself.
+    "Global.use_cls": False,
+    "Global.return_word_box": True,
+    "Global.log_level": "error",
+    # One thread per page: the server bounds how many pages run at once, one per core.
+    "EngineConfig.onnxruntime.intra_op_num_threads": 1,
+    "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+}
+
+
+def read(engine: RapidOCR, image: Image.Image) -> list[tuple]:
+    """Lines as (quad, text, score, words), each word (text, score, quad); a quad is four (x, y) corners."""
+    output = engine(image)
+    if output.boxes is None:
+        return []
+    words = output.word_results or [()] * len(output.boxes)
+    return [
+        (
+            [tuple(map(float, point)) for point in quad],
+            str(text),
+            float(score),
+            [
+                (str(text), float(word_score), [tuple(map(float, p)) for p in word_quad])
+                for text, word_score, word_quad in line_words
+            ],
+        )
+        for quad, text, score, line_words in zip(output.boxes, output.txts, output.scores, words, strict=True)
+    ]
+
+
+def main() -> None:
+    engine = RapidOCR(params=PARAMS)
+    requests, answers = sys.stdin.buffer, sys.stdout.buffer
+    frames.write(answers, ("ready",))
+    while (request := frames.read(requests)) is not None:
+        mode, size, pixels = request
+        try:
+            answer = ("ok", read(engine, Image.frombytes(mode, size, pixels)))
+        except Exception as e:  # noqa: BLE001 - any failure is reported to the server, which stays up
+            answer = ("error", f"{type(e).__name__}: {e}")
+        frames.write(answers, answer)
+
+
+if __name__ == "__main__":
+    main()
