@@ -24,7 +24,7 @@ bench-accuracy: system-deps test-system-deps .venv/.synced-dev
 	$(PIPENV) run python -m bench.accuracy
 
 bench-speed: system-deps test-system-deps .venv/.synced-dev
-	$(PIPENV) run python -m bench.speed
+	$(PIPENV) run python -m bench.speed && $(PIPENV) run python -m bench.second_engine
 
 lint: .venv/.synced-dev
 	$(PIPENV) run ruff check .

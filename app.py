@@ -140,13 +140,24 @@ def _second_engine(config, directory: Path) -> ocr.Ppocr | None:
 @bp.get("/")
 def index():
     """Upload page."""
-    return render_template("index.html", languages=tesseract.installed_languages(), language_names=LANGUAGE_NAMES)
+    return _page("index.html")
 
 
 @bp.get("/camera")
 def camera():
     """Webcam capture page."""
-    return render_template("camera.html", languages=tesseract.installed_languages(), language_names=LANGUAGE_NAMES)
+    return _page("camera.html")
+
+
+def _page(template: str) -> str:
+    return render_template(
+        template, languages=tesseract.installed_languages(), language_names=LANGUAGE_NAMES, engines=_engine_choices()
+    )
+
+
+def _engine_choices() -> tuple[str, ...]:
+    """The engine choices this server offers: without PP-OCRv6, only auto and tesseract."""
+    return ENGINES if current_app.extensions["ppocr"] is not None else TESSERACT_ENGINES
 
 
 @bp.post("/ocr")
@@ -160,7 +171,7 @@ def recognize():
         fields,
         languages=tesseract.installed_languages(),
         step_names=STEPS,
-        engines=ENGINES if second is not None else TESSERACT_ENGINES,
+        engines=_engine_choices(),
     )
     limits = ocr.Limits(
         max_pixels=int(current_app.config["MAX_PIXELS"]),

@@ -56,3 +56,9 @@ def wer(reference: str, hypothesis: str, *, caseless: bool = False) -> float:
     ref = normalize(reference, caseless=caseless).split()
     hyp = normalize(hypothesis, caseless=caseless).split()
     return edit_distance(ref, hyp) / max(1, len(ref))
+
+
+def target_check(target: str, summary: dict, reading: str, limit: float) -> dict:
+    """One benchmark target: the reading's mean CER in `summary` against `limit`."""
+    cer_ = summary[f"cer_{reading}"]
+    return {"target": target, "reading": reading, "cer": cer_, "limit": limit, "passed": cer_ <= limit}

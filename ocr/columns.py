@@ -7,17 +7,23 @@ that sit on the rows of the text beside them (a receipt's prices, a form's answe
 column break, so those rows are read across.
 """
 
+import itertools
+import math
 from dataclasses import dataclass, replace
 from statistics import median
 
 from .reading_order import ALIGNED_SHARE, MAX_VALUE_WORDS
 from .result import Word
 
-# A gutter is at least this many median line heights wide; PP-OCRv6's line boxes are about
-# 1.5 times the letters' height, and columns of print are set at least an em apart.
-GUTTER_HEIGHTS = 0.8
-# Rows further apart than this many line heights start a new paragraph.
-PARAGRAPH_GAP_HEIGHTS = 0.8
+# A gutter is at least this many median line heights wide: PP-OCRv6's line boxes are about
+# 1.5 times the letters' height, and columns of print are set about an em apart (0.7 read the
+# tune half of the real multi-column pages better than 0.5-1.0 and the check half as well).
+GUTTER_HEIGHTS = 0.7
+# A line an engine found is taken apart where its words are this many line heights apart:
+# wider than the spaces of justified print, as wide as the gutter between columns.
+JOINED_GAP_HEIGHTS = 1.5
+# Rows further apart than the block's usual gap plus this many line heights start a new paragraph.
+PARAGRAPH_GAP_HEIGHTS = 0.5
 # Columns are read one after the other only when each holds running text: at least
 # COLUMN_ROWS rows averaging COLUMN_WORDS words. A form's boxes and labels are read across.
 COLUMN_ROWS, COLUMN_WORDS = 3, 4.0
@@ -27,7 +33,7 @@ SAME_ROW_OVERLAP = 0.5
 
 @dataclass(frozen=True)
 class Segment:
-    """A piece of a line as an engine found it: its box and its words, left to right."""
+    """A piece of a line an engine found: its box on the page turned level, and its words."""
 
     left: float
     top: float
@@ -44,24 +50,73 @@ class Segment:
         return (self.top + self.bottom) / 2
 
 
-def ordered_words(segments: list[Segment]) -> tuple[Word, ...]:
-    """Every word, numbered by block, paragraph and line in reading order."""
-    segments = [segment for segment in segments if segment.words]
-    if not segments:
+def ordered_words(lines: list[tuple[Word, ...]]) -> tuple[Word, ...]:
+    """Every word of `lines` (each a line an engine found, its words left to right), numbered
+    by block, paragraph and line in reading order.
+
+    The layout is worked out on the page turned level by the lines' own slope, so the rows of
+    a tilted photo stay apart; the words keep their boxes.
+    """
+    lines = [line for line in lines if line]
+    if not lines:
         return ()
-    height = median(segment.height for segment in segments)
+    slope = _slope(lines)
+    height = median(max(w.height for w in line) for line in lines)
+    gutter = height * GUTTER_HEIGHTS
+    pieces = [_segment(run, slope) for line in lines for run in _split_at_gaps(line, height * JOINED_GAP_HEIGHTS)]
     words: list[Word] = []
-    for block, rows in enumerate(_blocks(segments, height * GUTTER_HEIGHTS), start=1):
-        paragraph, previous = 1, None
+    for block, rows in enumerate(_blocks(pieces, gutter), start=1):
+        gaps = [min(s.top for s in row) - max(s.bottom for s in above) for above, row in itertools.pairwise(rows)]
+        # a paragraph ends where the space between rows outgrows the block's usual leading
+        wide = median(gaps) + PARAGRAPH_GAP_HEIGHTS * height if gaps else 0.0
+        paragraph = 1
         for line, row in enumerate(rows, start=1):
-            top = min(segment.top for segment in row)
-            if previous is not None and top - previous > PARAGRAPH_GAP_HEIGHTS * height:
+            if line > 1 and gaps[line - 2] > wide:
                 paragraph += 1
-            previous = max(segment.bottom for segment in row)
             words += [
                 replace(word, block=block, paragraph=paragraph, line=line) for segment in row for word in segment.words
             ]
     return tuple(words)
+
+
+def _slope(lines: list[tuple[Word, ...]]) -> float:
+    """The text's slope in radians (positive: running down to the right), from the long lines."""
+    slopes = []
+    for line in lines:
+        first, last = line[0], line[-1]
+        run = (last.left + last.width / 2) - (first.left + first.width / 2)
+        if len(line) >= 3 and run > 0:
+            rise = (last.top + last.height / 2) - (first.top + first.height / 2)
+            slopes.append(math.atan2(rise, run))
+    return median(slopes) if slopes else 0.0
+
+
+def _segment(words: tuple[Word, ...], slope: float) -> Segment:
+    """The words' box on the page turned level by `slope`."""
+    cos, sin = math.cos(slope), math.sin(slope)
+    xs, ys = [], []
+    for w in words:
+        for x, y in (
+            (w.left, w.top),
+            (w.left + w.width, w.top),
+            (w.left, w.top + w.height),
+            (w.left + w.width, w.top + w.height),
+        ):
+            xs.append(x * cos + y * sin)
+            ys.append(y * cos - x * sin)
+    return Segment(min(xs), min(ys), max(xs), max(ys), words)
+
+
+def _split_at_gaps(line: tuple[Word, ...], gap: float) -> list[tuple[Word, ...]]:
+    """The line cut where its words leave `gap` between them: an engine may join the facing
+    lines of two columns into one."""
+    runs: list[list[Word]] = []
+    for word in sorted(line, key=lambda w: w.left):
+        if runs and word.left - max(w.left + w.width for w in runs[-1]) < gap:
+            runs[-1].append(word)
+        else:
+            runs.append([word])
+    return [tuple(run) for run in runs]
 
 
 def _blocks(segments: list[Segment], gutter: float) -> list[list[list[Segment]]]:
@@ -79,12 +134,12 @@ def _blocks(segments: list[Segment], gutter: float) -> list[list[list[Segment]]]
 
 
 def _sections(segments: list[Segment], gutter: float) -> list[list[Segment]]:
-    """Runs of bands, top to bottom, with the same columns: a band joins the run above it when
+    """Runs of rows, top to bottom, with the same columns: a row joins the run above it when
     it leaves that run's gutters open, or when neither has a gutter; a title across the
     columns starts a new run."""
     sections: list[list[Segment]] = []
     gutters: list[tuple[float, float]] = []
-    for band in _bands(segments):
+    for band in _rows(segments):
         gaps = _gaps(band, gutter)
         inner = gaps[1:-1]
         common = _intersect(gutters, gaps, gutter)
@@ -95,19 +150,6 @@ def _sections(segments: list[Segment], gutter: float) -> list[list[Segment]]:
             sections.append(list(band))
             gutters = inner
     return sections
-
-
-def _bands(segments: list[Segment]) -> list[list[Segment]]:
-    """Split at every height no segment covers, top to bottom."""
-    bands: list[list[Segment]] = []
-    bottom = None
-    for segment in sorted(segments, key=lambda s: s.top):
-        if bottom is None or segment.top >= bottom:
-            bands.append([])
-            bottom = segment.bottom
-        bands[-1].append(segment)
-        bottom = max(bottom, segment.bottom)
-    return bands
 
 
 def _gaps(band: list[Segment], gutter: float) -> list[tuple[float, float]]:
@@ -138,15 +180,17 @@ def _column_cut(section: list[Segment], gutter: float) -> float | None:
     """Where the section splits into columns, or None: the widest gutter with text on both
     sides, unless the text on one side is short values on the other side's rows."""
     shared = None
-    for band in _bands(section):
+    for band in _rows(section):
         gaps = _gaps(band, gutter)
         shared = gaps if shared is None else _intersect(shared, gaps, gutter)
     left_edge, right_edge = min(s.left for s in section), max(s.right for s in section)
     inner = [(left, right) for left, right in shared or [] if left > left_edge and right < right_edge]
     for left, right in sorted(inner, key=lambda gap: gap[0] - gap[1]):
         cut = (left + right) / 2
-        sides = [s for s in section if s.right <= cut], [s for s in section if s.left >= cut]
-        if all(_running_text(side) for side in sides) and not _rows_across(*sides):
+        left, right = [s for s in section if s.right <= cut], [s for s in section if s.left >= cut]
+        # what meets at the gutter decides: a table's next column of figures is no column break
+        facing = [row[-1] for row in _rows(left)], [row[0] for row in _rows(right)]
+        if _running_text(left) and _running_text(right) and not _rows_across(*facing):
             return cut
     return None
 

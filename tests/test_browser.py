@@ -9,9 +9,12 @@ import numpy as np
 import pytest
 from conftest import SAMPLE_TEXT, draw_text, encode, pixelated_print, words_of
 from fakecam import document_frame, write_y4m
+from flask import render_template
 from PIL import Image
 from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
+
+from ocr.options import ENGINES, TESSERACT_ENGINES
 
 CHROMIUM = "/usr/bin/chromium"
 QUIET_FLAGS = [
@@ -160,6 +163,7 @@ def test_text_and_searchable_pdf_downloads(open_page, photo):
 
 def test_upload_page_warns_of_an_unsure_reading_and_clears_it_for_the_next(open_page, unsure_photo, photo):
     page = open_page("/")
+    page.select_option("#engine-select", "tesseract")  # Tesseract's doubt; PP-OCRv6 reads this pixelated print surely
     warnings = page.locator("#ocr-warnings")
     page.set_input_files("#image-input", str(unsure_photo))
     expect(warnings).to_be_visible(timeout=30_000)
@@ -175,13 +179,14 @@ def test_camera_page_warns_of_an_unsure_reading(open_camera):
     frame = Image.new("RGB", (640, 480), "white")
     frame.paste(sheet, ((frame.width - sheet.width) // 2, (frame.height - sheet.height) // 2))
     page = open_camera(np.asarray(frame))
+    page.select_option("#engine-select", "tesseract")
     page.click("#capture-button")
     expect(page.locator("#ocr-warnings li[data-code=low_confidence]")).to_be_visible(timeout=30_000)
 
 
 def test_no_javascript_result_page_shows_the_warnings(client, unsure_photo, photo):
     def result_page(path: Path) -> str:  # what the upload form's plain POST gets back
-        form = {"image": (io.BytesIO(path.read_bytes()), path.name)}
+        form = {"image": (io.BytesIO(path.read_bytes()), path.name), "engine": "tesseract"}
         return client.post("/ocr", data=form, headers={"Accept": "text/html"}).get_data(as_text=True)
 
     unsure = result_page(unsure_photo)
@@ -190,3 +195,76 @@ def test_no_javascript_result_page_shows_the_warnings(client, unsure_photo, phot
     clean = result_page(photo)
     assert re.search(r'<aside id="ocr-warnings"[^>]*\bhidden\b', clean)
     assert "data-code=" not in clean
+
+
+@pytest.mark.parametrize("path", ["/", "/camera"])
+def test_pages_offer_the_engine_choices(open_page, path):
+    page = open_page(path)
+    engine = page.locator("select#engine-select[name=engine]")
+    expect(engine).to_have_value("auto")
+    assert engine.locator("option").evaluate_all("options => options.map(o => o.value)") == list(ENGINES)
+    labels = engine.locator("option").all_inner_texts()
+    assert labels[0] == "Automatic"
+    assert "PP-OCRv6" in labels[2] and "handwriting" in labels[2]
+
+
+def test_options_offer_only_the_engines_given(app):
+    with app.test_request_context("/"):
+        html = render_template("index.html", languages=["eng"], language_names={}, engines=TESSERACT_ENGINES)
+    select = re.search(r'<select name="engine" id="engine-select">.*?</select>', html, re.S).group(0)
+    assert re.findall(r'<option value="(\w+)"', select) == list(TESSERACT_ENGINES)
+    assert "PP-OCRv6" not in html  # nor in the hints or the footer
+
+
+# Records the text fields of each form the page posts (CDP hides bodies that hold a file from Playwright).
+RECORD_POSTED_FIELDS = """
+window.postedFields = [];
+const fetch_ = window.fetch;
+window.fetch = (url, init) => {
+  if (init?.body instanceof FormData) {
+    window.postedFields.push(Object.fromEntries([...init.body].filter(([, v]) => typeof v === "string")));
+  }
+  return fetch_(url, init);
+};
+"""
+
+
+def test_upload_page_sends_the_engine_and_shows_which_read_the_text(open_page, photo):
+    page = open_page("/")
+    page.add_init_script(RECORD_POSTED_FIELDS)
+    page.reload()
+    page.select_option("#engine-select", "tesseract")
+    page.set_input_files("#image-input", str(photo))
+    meta = page.locator("#result-meta")
+    expect(meta).to_contain_text(re.compile(r"confidence [\d.]+ · read by Tesseract · "), timeout=30_000)
+    assert page.evaluate("window.postedFields")[0]["engine"] == "tesseract"
+
+
+def test_a_combined_reading_names_both_engines_and_whose_each_word_is(open_page, client, photo):
+    # the server's real answer, as if PP-OCRv6 had read its first word: fast, without the second engine
+    answer = client.post(
+        "/ocr?format=json&engine=tesseract&previews=1", data=photo.read_bytes(), content_type="image/png"
+    ).json
+    answer["engine"], answer["words"][0]["engine"] = "tesseract+ppocr", "ppocr"
+    page = open_page("/")
+    page.route("**/ocr?format=json", lambda route: route.fulfill(json=answer))
+    page.set_input_files("#image-input", str(photo))
+    expect(page.locator("#result-meta")).to_contain_text("read by Tesseract + PP-OCRv6", timeout=30_000)
+    titles = page.locator("#word-boxes rect title").all_text_contents()
+    assert titles[0].endswith("· PP-OCRv6") and titles[1].endswith("· Tesseract")
+
+
+def test_no_javascript_result_page_shows_which_engine_read_the_text(client, photo):
+    form = {"image": (io.BytesIO(photo.read_bytes()), photo.name), "engine": "tesseract"}
+    page = client.post("/ocr", data=form, headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert re.search(r'<p class="meta" id="result-meta">[^<]*confidence [\d.]+ · read by Tesseract · ', page)
+
+
+def test_a_tesseract_only_server_offers_only_its_engines(tmp_path):
+    from app import create_app
+
+    app = create_app({"TESTING": True, "SLOT_DIR": str(tmp_path), "ENGINES": "tesseract"})
+    for path in ("/", "/camera"):
+        html = app.test_client().get(path).get_data(as_text=True)
+        select = re.search(r'<select name="engine" id="engine-select">.*?</select>', html, re.S).group(0)
+        assert re.findall(r'<option value="(\w+)"', select) == list(TESSERACT_ENGINES)

@@ -6,7 +6,7 @@ on half of ../shared/realscans and of the generated captures and confirmed on th
 (bench/README.md).
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from .. import columns
 from ..preprocess import Prepared
@@ -51,46 +51,38 @@ def better(tesseract: Reading, ppocr: Reading, choice: str) -> Reading:
 def combined(tesseract: Reading, ppocr: Reading) -> Reading:
     """Each PP-OCRv6 line, or the Tesseract words inside it when Tesseract was clearly surer of
     them; plus what Tesseract read confidently where PP-OCRv6 found no line; in our reading order."""
-    lines = _lines(ppocr.words)
     claimed: set[int] = set()
-    segments = []
-    for line in lines:
+    lines = []
+    for line in _lines(ppocr.words):
         inside = [i for i, word in enumerate(tesseract.words) if _centre_in(word, line) and i not in claimed]
         claimed.update(inside)
         theirs = tuple(tesseract.words[i] for i in inside)
-        if theirs and mean_confidence(theirs) > mean_confidence(line.words) + TESSERACT_LINE_MARGIN:
-            segments.append(replace(line, words=tuple(sorted(theirs, key=lambda w: w.left))))
+        if theirs and mean_confidence(theirs) > mean_confidence(line) + TESSERACT_LINE_MARGIN:
+            lines.append(tuple(sorted(theirs, key=lambda w: w.left)))
         else:
-            segments.append(line)
-    segments += [
-        _segment((word,))
+            lines.append(line)
+    lines += [
+        (word,)
         for i, word in enumerate(tesseract.words)
         if i not in claimed and word.confidence >= UNMATCHED_TESSERACT_CONFIDENCE
     ]
-    words = columns.ordered_words(segments)
+    words = columns.ordered_words(lines)
     used = {word.engine for word in words}
     engine = "+".join(sorted(used, key=("tesseract", "ppocr").index)) if used else "ppocr"
     return Reading(tesseract.prepared if "tesseract" in used else ppocr.prepared, words, engine)
 
 
-def _lines(words: tuple[Word, ...]) -> list[columns.Segment]:
-    """PP-OCRv6's words, line by line, as segments boxed by their words."""
+def _lines(words: tuple[Word, ...]) -> list[tuple[Word, ...]]:
+    """Words line by line, as the engine numbered them."""
     lines: dict[tuple[int, int, int], list[Word]] = {}
     for word in words:
         lines.setdefault((word.block, word.paragraph, word.line), []).append(word)
-    return [_segment(tuple(members)) for members in lines.values()]
+    return [tuple(members) for members in lines.values()]
 
 
-def _segment(words: tuple[Word, ...]) -> columns.Segment:
-    return columns.Segment(
-        left=min(w.left for w in words),
-        top=min(w.top for w in words),
-        right=max(w.left + w.width for w in words),
-        bottom=max(w.top + w.height for w in words),
-        words=words,
-    )
-
-
-def _centre_in(word: Word, line: columns.Segment) -> bool:
+def _centre_in(word: Word, line: tuple[Word, ...]) -> bool:
+    """True when the word's centre lies in the box of the line's words."""
     x, y = word.left + word.width / 2, word.top + word.height / 2
-    return line.left <= x <= line.right and line.top <= y <= line.bottom
+    return min(w.left for w in line) <= x <= max(w.left + w.width for w in line) and min(
+        w.top for w in line
+    ) <= y <= max(w.top + w.height for w in line)

@@ -59,7 +59,7 @@ class Ppocr:
                 child.stop()
                 raise
             self._give_back(child)
-        return columns.ordered_words([_segment(line, image.size) for line in lines])
+        return columns.ordered_words([_line_words(line, image.size) for line in lines])
 
     def _take(self) -> "_Child":
         with self._lock:
@@ -121,13 +121,13 @@ class _Child:
         self.process.stdout.close()
 
 
-def _segment(line: tuple, size: tuple[int, int]) -> columns.Segment:
+def _line_words(line: tuple, size: tuple[int, int]) -> tuple[Word, ...]:
     quad, text, score, words = line
-    left, top, right, bottom = _bounds(quad, size)
     if not words and text.strip():  # no word boxes for this line: spread its words over the line by length
-        words = _spread(text, score, left, top, right, bottom)
-    found = _joined_punctuation([_word(text, score, _bounds(box, size)) for text, score, box in words if text.strip()])
-    return columns.Segment(left, top, right, bottom, tuple(found))
+        words = _spread(text, score, *_bounds(quad, size))
+    return tuple(
+        _joined_punctuation([_word(text, score, _bounds(box, size)) for text, score, box in words if text.strip()])
+    )
 
 
 def _bounds(quad, size: tuple[int, int]) -> tuple[int, int, int, int]:

@@ -5,7 +5,9 @@ frame each way (see frames.py). Running the model in a child lets the server sto
 past its deadline by ending the process, and keeps a dense page's memory out of the server.
 """
 
+import os
 import sys
+from typing import BinaryIO
 
 from PIL import Image
 from rapidocr import RapidOCR
@@ -45,8 +47,16 @@ def read(engine: RapidOCR, image: Image.Image) -> list[tuple]:
 
 
 def main() -> None:
-    engine = RapidOCR(params=PARAMS)
-    requests, answers = sys.stdin.buffer, sys.stdout.buffer
+    # Frames go out on a copy of stdout; whatever the libraries print goes to stderr, the log.
+    answers = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    try:
+        serve(RapidOCR(params=PARAMS), sys.stdin.buffer, answers)
+    except (BrokenPipeError, KeyboardInterrupt):
+        pass  # the server went away: nothing is left to answer
+
+
+def serve(engine: RapidOCR, requests: BinaryIO, answers: BinaryIO) -> None:
     frames.write(answers, ("ready",))
     while (request := frames.read(requests)) is not None:
         mode, size, pixels = request

@@ -5,6 +5,12 @@ const maxUploadBytes = Number(document.body.dataset.maxUploadBytes || 0);
 const SVG = "http://www.w3.org/2000/svg";
 let last = null; // { blob, filename, result, page, showing } of the last reading
 let downloadUrl = null;
+const ENGINE_NAMES = { tesseract: "Tesseract", ppocr: "PP-OCRv6" };
+
+/** "tesseract+ppocr" -> "Tesseract + PP-OCRv6", for people. */
+function engineName(engine) {
+  return engine.split("+").map((part) => ENGINE_NAMES[part] || part).join(" + ");
+}
 
 function selectedOptions() {
   const fields = {};
@@ -12,6 +18,8 @@ function selectedOptions() {
   if (lang) fields.lang = [...lang.selectedOptions].map((o) => o.value).join("+") || "eng";
   const preprocess = $("preprocess-select");
   if (preprocess) fields.preprocess = preprocess.value;
+  const engine = $("engine-select");
+  if (engine) fields.engine = engine.value;
   return fields;
 }
 
@@ -58,7 +66,8 @@ function showResult(result) {
   const seconds = (result.timings_ms.total / 1000).toFixed(1);
   $("result-meta").textContent = [
     pages.length > 1 ? `${pages.length} pages` : null,
-    `${result.words.length} words`, `confidence ${result.confidence}`, `${seconds} s`,
+    `${result.words.length} words`, `confidence ${result.confidence}`,
+    result.engine ? `read by ${engineName(result.engine)}` : null, `${seconds} s`,
   ].filter(Boolean).join(" · ");
   if (failed.length) showError(`Some pages could not be read: ${failed.join("; ")}`);
   if (downloadUrl) URL.revokeObjectURL(downloadUrl);
@@ -110,6 +119,8 @@ function drawBoxes(page, visible) {
   svg.setAttribute("viewBox", `0 0 ${page.width} ${page.height}`);
   svg.replaceChildren();
   if (!visible) return;
+  // where both engines' lines were kept, say whose each word is: their confidences differ in scale
+  const mixed = page.engine?.includes("+");
   for (const word of page.words) {
     const rect = document.createElementNS(SVG, "rect");
     for (const [name, value] of Object.entries({ x: word.left, y: word.top, width: word.width, height: word.height })) {
@@ -117,7 +128,7 @@ function drawBoxes(page, visible) {
     }
     rect.setAttribute("class", word.confidence >= 90 ? "good" : word.confidence >= 70 ? "fair" : "poor");
     const title = document.createElementNS(SVG, "title");
-    title.textContent = `${word.text} — confidence ${word.confidence}`;
+    title.textContent = `${word.text} — confidence ${word.confidence}${mixed ? ` · ${engineName(word.engine)}` : ""}`;
     rect.append(title);
     svg.append(rect);
   }
