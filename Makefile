@@ -10,7 +10,7 @@ export PIPENV_NOSPIN := 1
 PYTHON ?= python3
 PIPENV := $(PYTHON) -m pipenv
 OCR_PACKAGES := tesseract-ocr tesseract-ocr-osd $(addprefix tesseract-ocr-,$(subst _,-,$(filter-out eng osd,$(LANGS)))) tesseract-ocr-eng
-TEST_PACKAGES := chromium fonts-dejavu-core fonts-liberation
+TEST_PACKAGES := chromium fonts-dejavu-core fonts-liberation fonts-dkg-handwriting
 
 .PHONY: run test system-deps test-system-deps pipenv bench-accuracy bench-speed lint
 

@@ -215,15 +215,28 @@ def _words_per_row(segments: list[Segment]) -> float:
 
 
 def _rows(segments: list[Segment]) -> list[list[Segment]]:
-    """Segments grouped into rows, top to bottom, each row left to right."""
+    """Segments grouped into rows, top to bottom, each row left to right. Pieces of one row
+    never overlap across the page: overlapping ones are lines above each other whose boxes
+    meet (tall handwriting, a line still tilted)."""
     rows: list[list[Segment]] = []
     for segment in sorted(segments, key=lambda s: s.middle):
-        row = next((row for row in reversed(rows[-3:]) if any(_same_row(segment, s) for s in row)), None)
+        row = next(
+            (
+                row
+                for row in reversed(rows[-3:])
+                if any(_same_row(segment, s) for s in row) and not any(_side_by_side_overlap(segment, s) for s in row)
+            ),
+            None,
+        )
         if row is None:
             rows.append([segment])
         else:
             row.append(segment)
     return [sorted(row, key=lambda s: s.left) for row in rows]
+
+
+def _side_by_side_overlap(a: Segment, b: Segment) -> bool:
+    return min(a.right, b.right) > max(a.left, b.left)
 
 
 def _same_row(a: Segment, b: Segment) -> bool:

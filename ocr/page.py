@@ -51,34 +51,14 @@ def read_page(
     pixels. Also returns that upright page, which the searchable PDF shows."""
     started = time.perf_counter()
     decoded = pages.decode(index)
-    decoded_at = time.perf_counter()
-    prepared = preprocess.prepare(decoded.image, options.steps)
-    prepared_at = time.perf_counter()
-    timings = {"decode": _ms(started, decoded_at), "preprocess": _ms(decoded_at, prepared_at)}
+    timings = {"decode": _ms(started, time.perf_counter())}
     second = ppocr if ppocr is not None and ppocr_engine.reads(options.lang) else None
-    notes: tuple[ReadingWarning, ...] = ()
     if options.engine == "ppocr" and second is not None:
-        reading, handwritten = _second_engine(second, decoded, timeout_s=timeout_s), False
-        timings["ppocr"] = _ms(prepared_at, time.perf_counter())
+        reading, handwritten, notes = _second_engine(second, decoded, timeout_s=timeout_s, timings=timings), False, ()
     else:
-        reading = _tesseract(decoded, prepared, options, timeout_s=timeout_s)
-        tesseract_at = time.perf_counter()
-        timings["ocr"] = _ms(prepared_at, tesseract_at)
-        handwritten = looks_handwritten(
-            reading.words,
-            _letters_in_original(prepared),
-            grainy=any(step.name == "denoise" for step in prepared.steps),
+        reading, handwritten, notes = _with_tesseract(
+            decoded, options, second, language_unreadable=ppocr is not second, timeout_s=timeout_s, timings=timings
         )
-        if choice.wants_second_engine(options.engine, reading.words, handwritten=handwritten):
-            if second is None:
-                notes = (second_engine_unavailable(options.lang),) if ppocr is not None else ()
-            else:
-                try:
-                    other = _second_engine(second, decoded, timeout_s=timeout_s)
-                    reading = choice.better(reading, other, options.engine)
-                except OcrError as e:  # the first reading still stands: give it, and say why it is alone
-                    notes = (second_engine_failed(e.message),)
-                timings["ppocr"] = _ms(tesseract_at, time.perf_counter())
 
     size = decoded.image.size
     result = PageResult(
@@ -96,6 +76,39 @@ def read_page(
     return result, decoded
 
 
+def _with_tesseract(
+    decoded: imaging.DecodedImage,
+    options: OcrOptions,
+    second: Ppocr | None,
+    *,
+    language_unreadable: bool,
+    timeout_s: float,
+    timings: dict[str, int],
+) -> tuple[Reading, bool, tuple[ReadingWarning, ...]]:
+    """Tesseract's reading, and PP-OCRv6's beside it where the engine choice asks for it (`second`
+    is None when it is off or cannot read the language). Returns the reading kept, whether the
+    page looks handwritten, and notes on a second engine that could not help; adds to `timings`."""
+    started = time.perf_counter()
+    prepared = preprocess.prepare(decoded.image, options.steps)
+    prepared_at = time.perf_counter()
+    reading = _tesseract(decoded, prepared, options, timeout_s=timeout_s)
+    timings |= {"preprocess": _ms(started, prepared_at), "ocr": _ms(prepared_at, time.perf_counter())}
+    handwritten = looks_handwritten(
+        reading.words,
+        _letters_in_original(prepared),
+        grainy=any(step.name == "denoise" for step in prepared.steps),
+    )
+    if not choice.wants_second_engine(options.engine, reading.words, handwritten=handwritten):
+        return reading, handwritten, ()
+    if second is None:
+        return reading, handwritten, (second_engine_unavailable(options.lang),) if language_unreadable else ()
+    try:
+        other = _second_engine(second, decoded, timeout_s=timeout_s, timings=timings)
+    except OcrError as e:  # the first reading still stands: give it, and say why it is alone
+        return reading, handwritten, (second_engine_failed(e.message),)
+    return choice.better(reading, other, options.engine), handwritten, ()
+
+
 def _tesseract(decoded: imaging.DecodedImage, prepared: Prepared, options: OcrOptions, *, timeout_s: float) -> Reading:
     """Tesseract's reading of the prepared page, with the second readings that rescue bad first ones."""
     prepared, words = _read(prepared, options, timeout_s=timeout_s, dpi=_dpi(decoded, prepared))
@@ -107,10 +120,15 @@ def _tesseract(decoded: imaging.DecodedImage, prepared: Prepared, options: OcrOp
     return Reading(prepared, tuple(_map_word(word, back, decoded.image.size) for word in words), "tesseract")
 
 
-def _second_engine(ppocr: Ppocr, decoded: imaging.DecodedImage, *, timeout_s: float) -> Reading:
+def _second_engine(
+    ppocr: Ppocr, decoded: imaging.DecodedImage, *, timeout_s: float, timings: dict[str, int]
+) -> Reading:
     """PP-OCRv6's reading of the page as uploaded: it was trained on photos as they come, and
     reads them better than the pages Tesseract's preprocessing draws (bench/README.md)."""
-    return Reading(Prepared(decoded.image), ppocr.recognize_words(decoded.image, timeout_s=timeout_s), "ppocr")
+    started = time.perf_counter()
+    words = ppocr.recognize_words(decoded.image, timeout_s=timeout_s)
+    timings["ppocr"] = _ms(started, time.perf_counter())
+    return Reading(Prepared(decoded.image), words, "ppocr")
 
 
 def _read(

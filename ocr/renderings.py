@@ -18,7 +18,7 @@ MIMETYPES = {
     "tsv": "text/tab-separated-values",
     "pdf": "application/pdf",
 }
-SOFTWARE = "tesseract"
+SOFTWARE = {"tesseract": "tesseract", "ppocr": "PP-OCRv6 (rapidocr)"}
 _XHTML_HEAD = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
     '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN"\n'
@@ -46,13 +46,19 @@ def render(pages: Sequence[PageResult], fmt: str) -> bytes:
     return {"hocr": hocr, "alto": alto, "tsv": tsv}[fmt](pages)
 
 
+def _software(pages: Sequence[PageResult]) -> str:
+    """The engines that read the pages, named as their makers name them."""
+    used = dict.fromkeys(part for page in pages for part in page.engine.split("+"))
+    return " + ".join(SOFTWARE[engine] for engine in used)
+
+
 def hocr(pages: Sequence[PageResult]) -> bytes:
     """XHTML with one ocr_page per page; ids are unique across the document."""
     html = ET.Element("html", {"xmlns": "http://www.w3.org/1999/xhtml", "xml:lang": "en", "lang": "en"})
     head = ET.SubElement(html, "head")
     ET.SubElement(head, "title").text = "OCR"
     ET.SubElement(head, "meta", {"http-equiv": "Content-Type", "content": "text/html;charset=utf-8"})
-    ET.SubElement(head, "meta", {"name": "ocr-system", "content": SOFTWARE})
+    ET.SubElement(head, "meta", {"name": "ocr-system", "content": _software(pages)})
     ET.SubElement(
         head,
         "meta",
@@ -107,7 +113,7 @@ def alto(pages: Sequence[PageResult]) -> bytes:
     ET.SubElement(ET.SubElement(description, "sourceImageInformation"), "fileName").text = "upload"
     processing = ET.SubElement(description, "OCRProcessing", {"ID": "OCR_0"})
     software = ET.SubElement(ET.SubElement(processing, "ocrProcessingStep"), "processingSoftware")
-    ET.SubElement(software, "softwareName").text = SOFTWARE
+    ET.SubElement(software, "softwareName").text = _software(pages)
     layout_element = ET.SubElement(root, "Layout")
     for page in pages:
         _alto_page(layout_element, page)

@@ -9,7 +9,7 @@ import os
 import sys
 from typing import BinaryIO
 
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 from rapidocr import RapidOCR
 
 from ocr.engines import frames
@@ -46,6 +46,12 @@ def read(engine: RapidOCR, image: Image.Image) -> list[tuple]:
     ]
 
 
+def _warm_up_page() -> Image.Image:
+    page = Image.new("L", (320, 64), 255)
+    ImageDraw.Draw(page).text((8, 8), "Warm up 123", fill=0, font=ImageFont.load_default(size=32))
+    return page
+
+
 def main() -> None:
     # Frames go out on a copy of stdout; whatever the libraries print goes to stderr, the log.
     answers = os.fdopen(os.dup(1), "wb")
@@ -57,6 +63,7 @@ def main() -> None:
 
 
 def serve(engine: RapidOCR, requests: BinaryIO, answers: BinaryIO) -> None:
+    read(engine, _warm_up_page())  # rapidocr loads its models on first use: load them before any page waits
     frames.write(answers, ("ready",))
     while (request := frames.read(requests)) is not None:
         mode, size, pixels = request
