@@ -54,7 +54,12 @@ def read_page(
     timings = {"decode": _ms(started, time.perf_counter())}
     second = ppocr if ppocr is not None and ppocr_engine.reads(options.lang) else None
     if options.engine == "ppocr" and second is not None:
-        reading, handwritten, notes = _second_engine(second, decoded, timeout_s=timeout_s, timings=timings), False, ()
+        prepared = _prepare(decoded, options, timings)
+        reading, handwritten, notes = (
+            _second_engine(second, prepared, decoded, timeout_s=timeout_s, timings=timings),
+            False,
+            (),
+        )
     else:
         reading, handwritten, notes = _with_tesseract(
             decoded, options, second, language_unreadable=ppocr is not second, timeout_s=timeout_s, timings=timings
@@ -88,11 +93,10 @@ def _with_tesseract(
     """Tesseract's reading, and PP-OCRv6's beside it where the engine choice asks for it (`second`
     is None when it is off or cannot read the language). Returns the reading kept, whether the
     page looks handwritten, and notes on a second engine that could not help; adds to `timings`."""
+    prepared = _prepare(decoded, options, timings)
     started = time.perf_counter()
-    prepared = preprocess.prepare(decoded.image, options.steps)
-    prepared_at = time.perf_counter()
     reading = _tesseract(decoded, prepared, options, timeout_s=timeout_s)
-    timings |= {"preprocess": _ms(started, prepared_at), "ocr": _ms(prepared_at, time.perf_counter())}
+    timings["ocr"] = _ms(started, time.perf_counter())
     handwritten = looks_handwritten(
         reading.words,
         _letters_in_original(prepared),
@@ -103,7 +107,7 @@ def _with_tesseract(
     if second is None:
         return reading, handwritten, (second_engine_unavailable(options.lang),) if language_unreadable else ()
     try:
-        other = _second_engine(second, decoded, timeout_s=timeout_s, timings=timings)
+        other = _second_engine(second, reading.prepared, decoded, timeout_s=timeout_s, timings=timings)
     except OcrError as e:  # the first reading still stands: give it, and say why it is alone
         return reading, handwritten, (second_engine_failed(e.message),)
     return choice.better(reading, other, options.engine), handwritten, ()
@@ -120,15 +124,23 @@ def _tesseract(decoded: imaging.DecodedImage, prepared: Prepared, options: OcrOp
     return Reading(prepared, tuple(_map_word(word, back, decoded.image.size) for word in words), "tesseract")
 
 
-def _second_engine(
-    ppocr: Ppocr, decoded: imaging.DecodedImage, *, timeout_s: float, timings: dict[str, int]
-) -> Reading:
-    """PP-OCRv6's reading of the page as uploaded: it was trained on photos as they come, and
-    reads them better than the pages Tesseract's preprocessing draws (bench/README.md)."""
+def _prepare(decoded: imaging.DecodedImage, options: OcrOptions, timings: dict[str, int]) -> Prepared:
     started = time.perf_counter()
-    words = ppocr.recognize_words(decoded.image, timeout_s=timeout_s)
+    prepared = preprocess.prepare(decoded.image, options.steps)
+    timings["preprocess"] = _ms(started, time.perf_counter())
+    return prepared
+
+
+def _second_engine(
+    ppocr: Ppocr, prepared: Prepared, decoded: imaging.DecodedImage, *, timeout_s: float, timings: dict[str, int]
+) -> Reading:
+    """PP-OCRv6's reading of the page as preprocessed (and turned upright) for Tesseract: it
+    read faint, noisy and low-contrast pages better so than as uploaded (bench/README.md)."""
+    started = time.perf_counter()
+    words = ppocr.recognize_words(prepared.image, timeout_s=timeout_s)
     timings["ppocr"] = _ms(started, time.perf_counter())
-    return Reading(Prepared(decoded.image), words, "ppocr")
+    back = prepared.transform.inverse()
+    return Reading(prepared, tuple(_map_word(word, back, decoded.image.size) for word in words), "ppocr")
 
 
 def _read(

@@ -26,7 +26,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from app import create_app
 from ocr.engines import choice
-from ocr.engines.ppocr import Ppocr
+from ocr.engines.ppocr import WARM_CHILDREN, Ppocr
 from ocr.errors import EngineFailure, OcrTimeout
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -300,7 +300,7 @@ def test_a_page_past_its_deadline_answers_504_and_leaves_no_process_behind(tmp_p
     result = post_json(client, data, "image/jpeg", engine=engine)
     assert (result["engine"], words_of(result["text"])) == (engine, words_of(PHOTO_TEXT))
     warm = ppocr_children() - before
-    assert len(warm) <= (app.config["PPOCR_CONCURRENCY"] if engine == "ppocr" else 0)
+    assert len(warm) == (WARM_CHILDREN if engine == "ppocr" else 0)
 
 
 # --- 2. reading order ---------------------------------------------------------

@@ -30,7 +30,10 @@ LANGUAGES = frozenset(
     "afr bos cat ces chi_sim chi_tra cym dan deu ell eng epo est eus fin fra gle glg hrv hun ind isl ita "
     "jpn lat lav lit msa mlt nld nor pol por ron slk slv spa sqi swe tur".split()
 )
-STARTUP_TIMEOUT_S = 60.0  # loading the models takes about a second; a cold disk, far longer
+STARTUP_TIMEOUT_S = 60.0
+# Children kept loaded per server process between pages: one answers at once, more would hold
+# 100-500 MB each; a second page at the same time starts (and then ends) its own.
+WARM_CHILDREN = 1  # loading the models takes about a second; a cold disk, far longer
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -41,7 +44,7 @@ def reads(lang: str) -> bool:
 
 class Ppocr:
     """PP-OCRv6 readings, at most `slots.size` at once across all server processes, since a
-    dense page takes most of a gigabyte; each process keeps that many children warm."""
+    dense page takes several hundred megabytes; each process keeps WARM_CHILDREN ready."""
 
     def __init__(self, slots: SlotPool):
         self.slots = slots
@@ -69,7 +72,7 @@ class Ppocr:
 
     def _give_back(self, child: "_Child") -> None:
         with self._lock:
-            if len(self._idle) < self.slots.size:
+            if len(self._idle) < WARM_CHILDREN:
                 self._idle.append(child)
                 return
         child.stop()
