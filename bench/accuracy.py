@@ -267,6 +267,8 @@ def main(argv: list[str] | None = None) -> int:
         generated = generated_items(args, Path(folder))
         real = real_items(args)
         print(f"{len(generated)} captures, {len(real)} real scans", file=sys.stderr)
+        # accuracy, not latency: a dense page read by PP-OCRv6 beside other work may take minutes
+        os.environ.setdefault("OCR_TIMEOUT_S", "600")
         server = nullcontext(args.url) if args.url or args.plain_only else running_server()
         with server as url:
             results = run(generated + real, url, engines)

@@ -110,7 +110,7 @@ def _with_tesseract(
         other = _second_engine(second, reading.prepared, decoded, timeout_s=timeout_s, timings=timings)
     except OcrError as e:  # the first reading still stands: give it, and say why it is alone
         return reading, handwritten, (second_engine_failed(e.message),)
-    return choice.better(reading, other, options.engine), handwritten, ()
+    return choice.better(reading, other, options.engine, handwritten=handwritten), handwritten, ()
 
 
 def _tesseract(decoded: imaging.DecodedImage, prepared: Prepared, options: OcrOptions, *, timeout_s: float) -> Reading:

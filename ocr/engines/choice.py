@@ -12,14 +12,19 @@ from .. import columns
 from ..preprocess import Prepared
 from ..result import Word, mean_confidence
 
-# `auto` asks PP-OCRv6 too when Tesseract's reading looks handwritten or its mean confidence
-# is under this: clean print reads at 85-96 and never pays for the second engine.
-SECOND_ENGINE_BELOW = 85.0
+# `auto` asks PP-OCRv6 too when Tesseract's reading looks handwritten, has fewer than
+# SECOND_ENGINE_MIN_WORDS words (a faint receipt read as its one bold number) or a mean
+# confidence under SECOND_ENGINE_BELOW: clean print reads at 88-96 and never pays for the
+# second engine, while receipts and forms (75-87) gain most from it.
+SECOND_ENGINE_BELOW, SECOND_ENGINE_MIN_WORDS = 88.0, 5
+# ...and keeps PP-OCRv6's reading of a page of few confident words when it holds this many
+# times the letters: on a sign both read alike and Tesseract's tighter boxes stay.
+FEW_WORDS_GAIN = 2.0
 # `best`: a line keeps Tesseract's words when their mean confidence beats PP-OCRv6's (0-100)
 # by this margin; PP-OCRv6 is surer of itself than Tesseract on the same print.
-TESSERACT_LINE_MARGIN = 0.0
+TESSERACT_LINE_MARGIN = 5.0
 # Tesseract words outside every PP-OCRv6 line are kept when Tesseract was at least this sure.
-UNMATCHED_TESSERACT_CONFIDENCE = 80.0
+UNMATCHED_TESSERACT_CONFIDENCE = 90.0
 
 
 @dataclass(frozen=True)
@@ -35,17 +40,25 @@ def wants_second_engine(choice: str, words: tuple[Word, ...], *, handwritten: bo
     """Should PP-OCRv6 read the page Tesseract read as `words`?"""
     if choice in ("ppocr", "best"):
         return True
-    if choice != "auto":
-        return False
-    return handwritten or not words or mean_confidence(words) < SECOND_ENGINE_BELOW
+    return choice == "auto" and (_doubtful(words, handwritten=handwritten) or len(words) < SECOND_ENGINE_MIN_WORDS)
 
 
-def better(tesseract: Reading, ppocr: Reading, choice: str) -> Reading:
-    """`auto`: PP-OCRv6's reading of a page Tesseract doubted, unless it found nothing.
-    `best`: the two combined line by line."""
+def better(tesseract: Reading, ppocr: Reading, choice: str, *, handwritten: bool) -> Reading:
+    """`best`: the two combined line by line. `auto`: PP-OCRv6's reading of a page Tesseract
+    doubted, unless it found nothing; of a page where Tesseract found only a few confident
+    words (a label, or a receipt's one bold number), only when it found clearly more."""
     if choice == "best":
         return combined(tesseract, ppocr)
-    return ppocr if ppocr.words or not tesseract.words else tesseract
+    if not ppocr.words:
+        return tesseract
+    if _doubtful(tesseract.words, handwritten=handwritten):
+        return ppocr
+    found = sum(len(word.text) for word in ppocr.words)
+    return ppocr if found >= FEW_WORDS_GAIN * sum(len(word.text) for word in tesseract.words) else tesseract
+
+
+def _doubtful(words: tuple[Word, ...], *, handwritten: bool) -> bool:
+    return handwritten or mean_confidence(words) < SECOND_ENGINE_BELOW
 
 
 def combined(tesseract: Reading, ppocr: Reading) -> Reading:

@@ -1,7 +1,7 @@
 """The second engine, PP-OCRv6 (through rapidocr): words with boxes and confidences, in our reading order.
 
-The model runs in child processes this module starts (ocr/engines/ppocr_child.py), each loading it
-once and reading page after page. A page past its deadline is stopped by ending its child,
+The model runs in child processes this module starts (ppocr_child.py), each loading it once
+and reading page after page. A page past its deadline is stopped by ending its child,
 which a thread could not do, and a crash or a dense page's memory stays out of the server.
 """
 
@@ -13,10 +13,12 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from .. import columns
 from ..errors import EngineFailure, OcrTimeout
+from ..preprocess import otsu_threshold
 from ..result import Word
 from ..slots import SlotPool
 from . import frames
@@ -30,10 +32,10 @@ LANGUAGES = frozenset(
     "afr bos cat ces chi_sim chi_tra cym dan deu ell eng epo est eus fin fra gle glg hrv hun ind isl ita "
     "jpn lat lav lit msa mlt nld nor pol por ron slk slv spa sqi swe tur".split()
 )
-STARTUP_TIMEOUT_S = 60.0
+STARTUP_TIMEOUT_S = 60.0  # loading and warming the models takes seconds; on a cold disk, far longer
 # Children kept loaded per server process between pages: one answers at once, more would hold
 # 100-500 MB each; a second page at the same time starts (and then ends) its own.
-WARM_CHILDREN = 1  # loading the models takes about a second; a cold disk, far longer
+WARM_CHILDREN = 1
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -62,7 +64,10 @@ class Ppocr:
                 child.stop()
                 raise
             self._give_back(child)
-        return columns.ordered_words([_line_words(line, image.size) for line in lines])
+        # ordered on the detector's boxes, the geometry the order was tuned on; then fitted
+        words = columns.ordered_words([_line_words(line, image.size) for line in lines])
+        gray = image.convert("L")
+        return tuple(_fitted_to_ink(word, gray) for word in words)
 
     def _take(self) -> "_Child":
         with self._lock:
@@ -156,6 +161,25 @@ def _word(text: str, score: float, bounds: tuple[int, int, int, int]) -> Word:
         paragraph=0,
         line=0,
         engine=NAME,
+    )
+
+
+def _fitted_to_ink(word: Word, gray: Image.Image) -> Word:
+    """The word's box shrunk to the ink inside it: the detector draws its boxes half a line
+    taller than the letters, which a text layer or a highlight would show."""
+    crop = gray.crop((word.left, word.top, word.left + word.width, word.top + word.height))
+    pixels = np.asarray(crop)
+    dark = pixels <= otsu_threshold(crop)
+    ink = dark if dark.mean() <= 0.5 else ~dark  # the letters are the minority, whatever their polarity
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    if not len(rows):
+        return word
+    return replace(
+        word,
+        left=word.left + int(cols[0]),
+        top=word.top + int(rows[0]),
+        width=int(cols[-1] - cols[0]) + 1,
+        height=int(rows[-1] - rows[0]) + 1,
     )
 
 
