@@ -37,6 +37,8 @@ STARTUP_TIMEOUT_S = 60.0  # loading and warming the models takes seconds; on a c
 # 100-500 MB each; a second page at the same time starts (and then ends) its own.
 WARM_CHILDREN = 1
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]
+_warm: list["_Child"] = []  # children with the models loaded, waiting for a page
+_warm_lock = threading.Lock()
 
 
 def reads(lang: str) -> bool:
@@ -46,12 +48,11 @@ def reads(lang: str) -> bool:
 
 class Ppocr:
     """PP-OCRv6 readings, at most `slots.size` at once across all server processes, since a
-    dense page takes several hundred megabytes; each process keeps WARM_CHILDREN ready."""
+    dense page takes several hundred megabytes. The warm children belong to the process, not
+    to one app, so every app a process builds (tests build many) shares them."""
 
     def __init__(self, slots: SlotPool):
         self.slots = slots
-        self._idle: list[_Child] = []
-        self._lock = threading.Lock()
 
     def recognize_words(self, image: Image.Image, *, timeout_s: float) -> tuple[Word, ...]:
         """Read `image`; words in reading order, boxes in its pixels."""
@@ -69,16 +70,18 @@ class Ppocr:
         gray = image.convert("L")
         return tuple(_fitted_to_ink(word, gray) for word in words)
 
-    def _take(self) -> "_Child":
-        with self._lock:
-            if self._idle:
-                return self._idle.pop()
+    @staticmethod
+    def _take() -> "_Child":
+        with _warm_lock:
+            if _warm:
+                return _warm.pop()
         return _Child()
 
-    def _give_back(self, child: "_Child") -> None:
-        with self._lock:
-            if len(self._idle) < WARM_CHILDREN:
-                self._idle.append(child)
+    @staticmethod
+    def _give_back(child: "_Child") -> None:
+        with _warm_lock:
+            if len(_warm) < WARM_CHILDREN:
+                _warm.append(child)
                 return
         child.stop()
 
