@@ -152,7 +152,8 @@ def check_targets(summary: dict[str, dict]) -> list[dict]:
         overall = {"cer_auto": mean(s["cer_auto"] for s in categories.values())}
         checks.append(target_check(f"all categories: auto <= {AUTO_OVERALL}", overall, "auto", AUTO_OVERALL))
         for category, s in categories.items():
-            checks.append(target_check(f"{category}: auto <= 0.5 x plain", s, "auto", 0.5 * s["cer_plain"]))
+            if category != CONTROL:  # the clean control has nothing to halve: plain reads it at 0.001
+                checks.append(target_check(f"{category}: auto <= 0.5 x plain", s, "auto", 0.5 * s["cer_plain"]))
     return checks + best_checks(categories)
 
 
