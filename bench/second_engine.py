@@ -29,6 +29,7 @@ from bench.speed import (
     prepare_upload,
     run_clients,
     targets_table,
+    worker_count,
     write_images,
 )
 
@@ -93,7 +94,9 @@ def measure(url: str, folder: Path, args: argparse.Namespace) -> dict:
     """Every measurement against one running server."""
     master = gunicorn_master(url)
     images = write_images(folder, args.seed)
-    post(url, prepare_upload(images["webcam"][0]), "ppocr")  # start the workers' PP-OCRv6 children untimed
+    # start every worker's PP-OCRv6 child untimed: twice as many requests as workers, two at a time
+    warm_up = prepare_upload(images["webcam"][0])
+    run_clients(lambda: post(url, warm_up, "ppocr"), 2, worker_count(master))
     confident = {name: paired(url, images[name][0], ("auto", "tesseract"), args.repeats) for name in IMAGES}
     for name, result in confident.items():
         print(f"  {name}: auto / tesseract {result['median_ratio']:.2f}", file=sys.stderr, flush=True)
@@ -102,7 +105,7 @@ def measure(url: str, folder: Path, args: argparse.Namespace) -> dict:
     if handwritten is None:
         print("handwritten page skipped: ../shared/realscans not found", file=sys.stderr)
     else:
-        engines = paired(url, handwritten, ("best", "ppocr"), 1) | {
+        engines = paired(url, handwritten, ("best", "ppocr"), args.repeats // 2 + 1) | {
             "auto_s": post(url, prepare_upload(handwritten), "auto")[0]
         }
         print(f"  handwritten: {engines['median_s']} auto {engines['auto_s']:.1f} s", file=sys.stderr, flush=True)
