@@ -187,30 +187,31 @@ def _column_cut(section: list[Segment], gutter: float) -> float | None:
     inner = [(left, right) for left, right in shared or [] if left > left_edge and right < right_edge]
     for left, right in sorted(inner, key=lambda gap: gap[0] - gap[1]):
         cut = (left + right) / 2
-        left, right = [s for s in section if s.right <= cut], [s for s in section if s.left >= cut]
+        left = _rows([s for s in section if s.right <= cut])
+        right = _rows([s for s in section if s.left >= cut])
         # what meets at the gutter decides: a table's next column of figures is no column break
-        facing = [row[-1] for row in _rows(left)], [row[0] for row in _rows(right)]
+        facing = [row[-1] for row in left], [row[0] for row in right]
         if _running_text(left) and _running_text(right) and not _rows_across(*facing):
             return cut
     return None
 
 
-def _running_text(segments: list[Segment]) -> bool:
-    rows = _rows(segments)
-    return len(rows) >= COLUMN_ROWS and _words_per_row(segments) >= COLUMN_WORDS
+def _running_text(rows: list[list[Segment]]) -> bool:
+    return len(rows) >= COLUMN_ROWS and _words_per_row(rows) >= COLUMN_WORDS
 
 
 def _rows_across(left: list[Segment], right: list[Segment]) -> bool:
     """True when the side with fewer words a line holds short values that sit on the other side's rows."""
-    values, text = sorted((left, right), key=_words_per_row)
-    if _words_per_row(values) > MAX_VALUE_WORDS:
+    (values_per_row, values), (_, text) = sorted(
+        ((_words_per_row(_rows(side)), side) for side in (left, right)), key=lambda pair: pair[0]
+    )
+    if values_per_row > MAX_VALUE_WORDS:
         return False
     aligned = sum(any(_same_row(value, other) for other in text) for value in values)
     return aligned >= ALIGNED_SHARE * len(values)
 
 
-def _words_per_row(segments: list[Segment]) -> float:
-    rows = _rows(segments)
+def _words_per_row(rows: list[list[Segment]]) -> float:
     return sum(len(s.words) for row in rows for s in row) / max(1, len(rows))
 
 

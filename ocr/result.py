@@ -1,8 +1,11 @@
 """OcrResult, PageResult and Word, and their renderings as plain text and JSON."""
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 from .errors import OcrError
+
+ENGINE_ORDER = ("tesseract", "ppocr")
 
 
 @dataclass(frozen=True)
@@ -112,8 +115,8 @@ class OcrResult:
     @property
     def engine(self) -> str:
         """The engine that read every page, or the engines joined by '+'."""
-        used = {part for page in self.pages if page.error is None for part in page.engine.split("+")}
-        return "+".join(sorted(used, key=("tesseract", "ppocr").index)) or self.pages[0].engine
+        read = [page for page in self.pages if page.error is None]
+        return engines_label(part for page in read for part in page.engine.split("+")) or self.pages[0].engine
 
     @property
     def warnings(self) -> tuple[ReadingWarning, ...]:
@@ -155,6 +158,11 @@ class OcrResult:
             answer["words"] = [{**asdict(w), "page": page.number} for page in self.pages for w in page.words]
             answer["pages"] = [page.to_dict() for page in self.pages]
         return answer
+
+
+def engines_label(engines: Iterable[str]) -> str:
+    """The engines named once each, Tesseract first, joined by '+': 'tesseract+ppocr'."""
+    return "+".join(sorted(set(engines), key=ENGINE_ORDER.index))
 
 
 def mean_confidence(words: tuple[Word, ...]) -> float:

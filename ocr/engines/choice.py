@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from .. import columns
 from ..preprocess import Prepared
-from ..result import Word, mean_confidence
+from ..result import Word, engines_label, mean_confidence
 
 # `auto` asks PP-OCRv6 too when Tesseract's reading looks handwritten, has fewer than
 # SECOND_ENGINE_MIN_WORDS words (a faint receipt read as its one bold number) or a mean
@@ -80,9 +80,8 @@ def combined(tesseract: Reading, ppocr: Reading) -> Reading:
         if i not in claimed and word.confidence >= UNMATCHED_TESSERACT_CONFIDENCE
     ]
     words = columns.ordered_words(lines)
-    used = {word.engine for word in words}
-    engine = "+".join(sorted(used, key=("tesseract", "ppocr").index)) if used else "ppocr"
-    return Reading(tesseract.prepared if "tesseract" in used else ppocr.prepared, words, engine)
+    engine = engines_label(word.engine for word in words) or "ppocr"
+    return Reading(tesseract.prepared if "tesseract" in engine else ppocr.prepared, words, engine)
 
 
 def _lines(words: tuple[Word, ...]) -> list[tuple[Word, ...]]:

@@ -58,32 +58,34 @@ class Ppocr:
         """Read `image`; words in reading order, boxes in its pixels."""
         pixels = image if image.mode in ("L", "RGB") else image.convert("RGB")
         with self.slots.run():
-            child = self._take()
+            child = _take_warm()
             try:
                 lines = child.read(pixels, timeout_s)
             except BaseException:
                 child.stop()
                 raise
-            self._give_back(child)
+            _keep_warm(child)
         # ordered on the detector's boxes, the geometry the order was tuned on; then fitted
         words = columns.ordered_words([_line_words(line, image.size) for line in lines])
         gray = image.convert("L")
         return tuple(_fitted_to_ink(word, gray) for word in words)
 
-    @staticmethod
-    def _take() -> "_Child":
-        with _warm_lock:
-            if _warm:
-                return _warm.pop()
-        return _Child()
 
-    @staticmethod
-    def _give_back(child: "_Child") -> None:
-        with _warm_lock:
-            if len(_warm) < WARM_CHILDREN:
-                _warm.append(child)
-                return
-        child.stop()
+def _take_warm() -> "_Child":
+    """A warm child of this process, or a new one."""
+    with _warm_lock:
+        if _warm:
+            return _warm.pop()
+    return _Child()
+
+
+def _keep_warm(child: "_Child") -> None:
+    """Keep the child for the next page, or end it when WARM_CHILDREN are already waiting."""
+    with _warm_lock:
+        if len(_warm) < WARM_CHILDREN:
+            _warm.append(child)
+            return
+    child.stop()
 
 
 class _Child:
