@@ -25,9 +25,12 @@ from conftest import FONT, SAMPLE_TEXT, draw_text, encode, words_of
 from PIL import Image, ImageDraw, ImageFont
 
 from app import create_app
+from ocr import imaging, page
 from ocr.engines import choice
 from ocr.engines.ppocr import WARM_CHILDREN, Ppocr
 from ocr.errors import EngineFailure, OcrTimeout
+from ocr.geometry import Affine
+from ocr.preprocess import Prepared
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINES = ["tesseract", "ppocr"]
@@ -183,6 +186,16 @@ def edges(word: dict) -> tuple[int, int, int, int]:
     return corners(word["left"], word["top"], word["width"], word["height"])
 
 
+def box_of(word) -> tuple[int, int, int, int]:
+    return corners(word.left, word.top, word.width, word.height)
+
+
+def holds_centre(box: tuple[int, int, int, int], other: tuple[int, int, int, int]) -> bool:
+    """True when the (left, top, right, bottom) `box` holds the centre of `other`."""
+    x, y = (other[0] + other[2]) / 2, (other[1] + other[3]) / 2
+    return box[0] <= x <= box[2] and box[1] <= y <= box[3]
+
+
 def corners(left, top, width, height) -> tuple[int, int, int, int]:
     """(left, top, right, bottom) of a box given as left, top, width, height (numbers or strings)."""
     left, top, width, height = map(int, (left, top, width, height))
@@ -316,6 +329,37 @@ def test_two_columns_are_read_one_after_the_other(client, engine):
     assert columns == [1] * left_count + [2] * (len(columns) - left_count)
     used = {w["engine"] for w in result["words"]}
     assert result["engine"] == "+".join(name for name in ENGINES if name in used)
+
+
+def test_a_page_read_shrunk_gives_its_boxes_in_the_full_pages_pixels(client):
+    page = on_page(draw_handwriting(font_px=64)).convert("RGB")
+    ppocr = client.application.extensions["ppocr"]
+    full = ppocr.recognize_words(page, timeout_s=60)
+    shrunk = ppocr.recognize_words(page, timeout_s=60, long_side=max(page.size) // 2)
+    assert words_of(" ".join(w.text for w in shrunk)) == words_of(" ".join(w.text for w in full))
+    for small, large in zip(shrunk, full, strict=True):
+        # where a word ends, and how much of the next line its box takes in, is found afresh at
+        # each size: the boxes agree in that each holds the other's centre
+        assert holds_centre(box_of(small), box_of(large)) and holds_centre(box_of(large), box_of(small))
+
+
+def test_a_page_osd_turned_upside_down_is_read_by_ppocr_the_right_way_up(client):
+    # OSD guesses on handwriting: here its guess is injected, a turn of an upright page by 180 degrees
+    upright = on_page(draw_text(SAMPLE_TEXT)).convert("L")
+    decoded = imaging.DecodedImage(upright, "PNG")
+    wrong = Prepared(upright).with_step(
+        upright.rotate(180, expand=True),
+        "orient",
+        Affine.rotation(180, old_size=upright.size, new_size=upright.size),
+        degrees=180,
+        confidence=3.0,
+    )
+    ppocr = client.application.extensions["ppocr"]
+    reading = page._second_engine(ppocr, wrong, decoded, timeout_s=60, timings={})
+    assert [step.name for step in reading.prepared.steps] == ["orient", "orient_undone"]
+    assert words_of(" ".join(w.text for w in reading.words)) == words_of(SAMPLE_TEXT)
+    first = reading.words[0]  # in the upright page's pixels: the first word is at the top left
+    assert first.top < upright.height / 4 and first.left < upright.width / 4
 
 
 # --- 3. which engine `auto` asks ----------------------------------------------

@@ -54,13 +54,16 @@ class Ppocr:
     def __init__(self, slots: SlotPool):
         self.slots = slots
 
-    def recognize_words(self, image: Image.Image, *, timeout_s: float) -> tuple[Word, ...]:
-        """Read `image`; words in reading order, boxes in its pixels."""
+    def recognize_words(
+        self, image: Image.Image, *, timeout_s: float, long_side: int | None = None
+    ) -> tuple[Word, ...]:
+        """Read `image`, seen at most `long_side` pixels on its long side when given (else
+        rapidocr's own bound); words in reading order, boxes in `image`'s pixels."""
         pixels = image if image.mode in ("L", "RGB") else image.convert("RGB")
         with self.slots.run():
             child = _take_warm()
             try:
-                lines = child.read(pixels, timeout_s)
+                lines = child.read(pixels, timeout_s, long_side=long_side)
             except BaseException:
                 child.stop()
                 raise
@@ -106,9 +109,9 @@ class _Child:
             self.stop()
             raise
 
-    def read(self, image: Image.Image, timeout_s: float) -> list:
+    def read(self, image: Image.Image, timeout_s: float, *, long_side: int | None = None) -> list:
         try:
-            frames.write(self.process.stdin, (image.mode, image.size, image.tobytes()))
+            frames.write(self.process.stdin, (image.mode, image.size, image.tobytes(), long_side))
         except OSError as e:
             raise EngineFailure(f"PP-OCRv6 stopped unexpectedly: {e}") from e
         status, lines = self._answer(timeout_s, "reading with PP-OCRv6")

@@ -26,9 +26,16 @@ PARAMS = {
 }
 
 
-def read(engine: RapidOCR, image: Image.Image) -> list[tuple]:
-    """Lines as (quad, text, score, words), each word (text, score, quad); a quad is four (x, y) corners."""
-    output = engine(image)
+def read(engine: RapidOCR, image: Image.Image, long_side: int | None = None) -> list[tuple]:
+    """Lines as (quad, text, score, words), each word (text, score, quad); a quad is four (x, y)
+    corners in the image's pixels. `long_side` bounds the size the models see the page at
+    (rapidocr's max_side_len), for this page only."""
+    default = engine.max_side_len
+    engine.max_side_len = long_side or default
+    try:
+        output = engine(image)
+    finally:
+        engine.max_side_len = default
     if output.boxes is None:
         return []
     words = output.word_results or [()] * len(output.boxes)
@@ -66,9 +73,9 @@ def serve(engine: RapidOCR, requests: BinaryIO, answers: BinaryIO) -> None:
     read(engine, _warm_up_page())  # rapidocr loads its models on first use: load them before any page waits
     frames.write(answers, ("ready",))
     while (request := frames.read(requests)) is not None:
-        mode, size, pixels = request
+        mode, size, pixels, long_side = request
         try:
-            answer = ("ok", read(engine, Image.frombytes(mode, size, pixels)))
+            answer = ("ok", read(engine, Image.frombytes(mode, size, pixels), long_side))
         except Exception as e:  # noqa: BLE001 - any failure is reported to the server, which stays up
             answer = ("error", f"{type(e).__name__}: {e}")
         frames.write(answers, answer)
