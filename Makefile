@@ -10,12 +10,17 @@ export PIPENV_NOSPIN := 1
 PYTHON ?= python3
 PIPENV := $(PYTHON) -m pipenv
 OCR_PACKAGES := tesseract-ocr tesseract-ocr-osd $(addprefix tesseract-ocr-,$(subst _,-,$(filter-out eng osd,$(LANGS)))) tesseract-ocr-eng
-TEST_PACKAGES := chromium fonts-dejavu-core fonts-liberation fonts-dkg-handwriting
+# the private Redis of the job queue, for `make run` alone; workers elsewhere need only Tesseract
+SERVER_PACKAGES := redis-server
+TEST_PACKAGES := redis-server chromium fonts-dejavu-core fonts-liberation fonts-dkg-handwriting
 
-.PHONY: run test system-deps test-system-deps pipenv bench-accuracy bench-speed lint
+.PHONY: run worker test system-deps server-deps test-system-deps pipenv bench-accuracy bench-speed lint
 
-run: system-deps .venv/.synced-run
-	$(PIPENV) run gunicorn --config gunicorn.conf.py 'app:create_app()'
+run: system-deps server-deps .venv/.synced-run
+	$(PIPENV) run scripts/run-server
+
+worker: system-deps .venv/.synced-run
+	$(PIPENV) run scripts/run-worker
 
 test: system-deps test-system-deps .venv/.synced-dev
 	$(PIPENV) run pytest
@@ -31,6 +36,9 @@ lint: .venv/.synced-dev
 
 system-deps:
 	@scripts/ensure-debian-packages $(OCR_PACKAGES) python3-pip
+
+server-deps:
+	@scripts/ensure-debian-packages $(SERVER_PACKAGES)
 
 test-system-deps:
 	@scripts/ensure-debian-packages $(TEST_PACKAGES)

@@ -40,12 +40,16 @@ logconfig_dict = {
 
 
 def on_starting(server):
-    """Create the lock directory every worker shares for the OCR concurrency bound."""
-    os.environ["OCR_SLOT_DIR"] = tempfile.mkdtemp(prefix="ocr-slots-")
+    """Create the lock directory every worker shares for the OCR concurrency bound, unless
+    `make run` gave one it shares with the job worker beside the server."""
+    if not os.environ.get("OCR_SLOT_DIR"):
+        os.environ["OCR_SLOT_DIR"] = tempfile.mkdtemp(prefix="ocr-slots-")
+        os.environ["OCR_SLOT_DIR_OWNED"] = "1"
 
 
 def on_exit(server):
-    shutil.rmtree(os.environ.get("OCR_SLOT_DIR", ""), ignore_errors=True)
+    if os.environ.get("OCR_SLOT_DIR_OWNED"):
+        shutil.rmtree(os.environ.get("OCR_SLOT_DIR", ""), ignore_errors=True)
 
 
 def post_fork(server, worker):

@@ -1,7 +1,7 @@
 """OCR domain: image or document bytes in, OcrResult or a rendered document out. Never imports Flask."""
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
@@ -14,7 +14,17 @@ from .pictures import Picture, picture
 from .result import OcrResult, PageResult
 from .slots import SlotPool
 
-__all__ = ["Limits", "OcrOptions", "OcrResult", "Ppocr", "recognize", "render"]
+__all__ = [
+    "Limits",
+    "OcrOptions",
+    "OcrResult",
+    "Ppocr",
+    "assemble",
+    "failed_page",
+    "recognize",
+    "render",
+    "render_read",
+]
 
 T = TypeVar("T")
 
@@ -41,13 +51,26 @@ def recognize(
         slots,
         lambda pages, index: page.read_page(pages, index, options, timeout_s=limits.timeout_s, ppocr=ppocr)[0],
     )
-    results = tuple(
-        outcome if isinstance(outcome, PageResult) else PageResult(number=index + 1, width=0, height=0, error=outcome)
+    results = [
+        outcome if isinstance(outcome, PageResult) else failed_page(index + 1, outcome)
         for index, outcome in enumerate(outcomes)
-    )
-    total = {"total": round((time.perf_counter() - started) * 1000)}
+    ]
+    return assemble(results, options, total_ms=round((time.perf_counter() - started) * 1000))
+
+
+def failed_page(number: int, error: OcrError) -> PageResult:
+    """The entry of a page that could not be read."""
+    return PageResult(number=number, width=0, height=0, error=error)
+
+
+def assemble(results: Sequence[PageResult], options: OcrOptions, *, total_ms: int) -> OcrResult:
+    """The document's result from its pages' results, in page order; an error when none was read."""
+    read = [result for result in results if result.error is None]
+    if not read:
+        raise results[0].error
+    total = {"total": total_ms}
     timings = {**results[0].timings_ms, **total} if len(results) == 1 else total
-    return OcrResult(lang=options.lang, psm=options.tesseract_psm, pages=results, timings_ms=timings)
+    return OcrResult(lang=options.lang, psm=options.tesseract_psm, pages=tuple(results), timings_ms=timings)
 
 
 def render(
@@ -65,11 +88,29 @@ def render(
     failed = next((outcome for outcome in outcomes if isinstance(outcome, OcrError)), None)
     if failed is not None:
         raise failed  # a document with a page missing would mislead: say what went wrong
-    results = [result for result, _ in outcomes]
+    return _document(data, [result for result, _ in outcomes], fmt, [p for _, p in outcomes] if pictures else None)
+
+
+def render_read(data: bytes, results: Sequence[PageResult], fmt: str, *, limits: Limits) -> bytes:
+    """Like render(), from pages read before (by a job): a searchable PDF of an image takes
+    its pictures from the upload again."""
+    failed = next((result.error for result in results if result.error is not None), None)
+    if failed is not None:
+        raise failed
+    if fmt != "pdf" or imaging.is_pdf(data):
+        return _document(data, results, fmt, None)
+    with imaging.open_pages(
+        data, max_pixels=limits.max_pixels, max_pages=limits.max_pages, pdf_dpi=limits.pdf_dpi
+    ) as pages:
+        pictures = [picture(pages.decode(index)) for index in range(len(pages))]
+    return _document(data, results, fmt, pictures)
+
+
+def _document(data: bytes, results: Sequence[PageResult], fmt: str, pictures: Sequence[Picture] | None) -> bytes:
     if fmt != "pdf":
-        return renderings.render(results, fmt)
-    if pictures:
-        return searchable.document(outcomes)
+        return renderings.render(list(results), fmt)
+    if pictures is not None:
+        return searchable.document(list(zip(results, pictures, strict=True)))
     return pdf.overlay(data, searchable.text_layers(results), [(r.width, r.height) for r in results])
 
 
@@ -100,6 +141,4 @@ def _each_page(
 
         with ThreadPoolExecutor(max_workers=min(len(pages), slots.size)) as pool:
             outcomes = list(pool.map(guarded, range(len(pages))))
-    if all(isinstance(outcome, OcrError) for outcome in outcomes):
-        raise outcomes[0]
     return outcomes

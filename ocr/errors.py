@@ -18,6 +18,23 @@ class MissingImage(OcrError):
     code = "missing_image"
 
 
+class JobNotFound(OcrError):
+    status_code = 404
+    code = "not_found"
+
+
+class RetryLater(OcrError):
+    """An error that tells the client when to ask again (Retry-After)."""
+
+    def __init__(self, message: str, *, retry_after_s: int):
+        super().__init__(message, headers={"Retry-After": str(retry_after_s)})
+
+
+class JobNotReady(RetryLater):
+    status_code = 409
+    code = "not_ready"
+
+
 class InvalidOption(OcrError):
     status_code = 400
     code = "invalid_option"
@@ -38,12 +55,13 @@ class UnsupportedImage(OcrError):
     code = "unsupported_image"
 
 
-class Overloaded(OcrError):
+class Overloaded(RetryLater):
     status_code = 503
     code = "overloaded"
 
-    def __init__(self, message: str, *, retry_after_s: int):
-        super().__init__(message, headers={"Retry-After": str(retry_after_s)})
+
+class QueueUnavailable(Overloaded):
+    code = "queue_unavailable"
 
 
 class OcrTimeout(OcrError):
@@ -54,3 +72,20 @@ class OcrTimeout(OcrError):
 class EngineFailure(OcrError):
     status_code = 500
     code = "engine_error"
+
+
+def error_for(code: str, message: str) -> OcrError:
+    """The error `code` names, carrying `message`: an error reported by another process."""
+    found = next((cls for cls in _every_error() if cls.code == code), OcrError)
+    if issubclass(found, RetryLater):
+        return found(message, retry_after_s=1)
+    return found(message)
+
+
+def _every_error() -> list[type[OcrError]]:
+    classes, found = [OcrError], []
+    while classes:
+        cls = classes.pop()
+        found.append(cls)
+        classes += cls.__subclasses__()
+    return found

@@ -1,6 +1,12 @@
-"""Shared fixtures: the app, its test client, and images of known text drawn with a TrueType font."""
+"""Shared fixtures: the app, its test client, images of known text drawn with a TrueType font,
+and for jobs a real Redis and real Celery workers."""
 
 import io
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -8,6 +14,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from app import create_app
 
+ROOT = Path(__file__).resolve().parent.parent
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 SAMPLE_TEXT = "Quick brown foxes jump over 42 lazy dogs"
 
@@ -92,3 +99,73 @@ def text_image():
 
 def words_of(text: str) -> list[str]:
     return text.lower().split()
+
+
+def document(texts: list[str], *, resolution: float = 150) -> bytes:
+    """A PDF with a page of each text."""
+    pages = [draw_text(text) for text in texts]
+    return encode(pages[0], "PDF", save_all=True, append_images=pages[1:], resolution=resolution)
+
+
+@pytest.fixture
+def redis_url(tmp_path_factory):
+    """A real redis-server of its own on a unix socket, removed afterwards: its URL."""
+    folder = tmp_path_factory.mktemp("redis")
+    socket = folder / "redis.sock"
+    process = subprocess.Popen(
+        ["redis-server", "--port", "0", "--unixsocket", str(socket), "--unixsocketperm", "700"]
+        + ["--dir", str(folder), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    _wait_for(socket.exists, 10, "redis-server to open its socket")
+    yield f"unix://{socket}"
+    process.terminate()
+    process.wait(10)
+
+
+@pytest.fixture
+def start_worker(redis_url, tmp_path):
+    """start_worker(name, **OCR_settings) -> a real Celery worker process reading the jobs of
+    redis_url's queue, ready to take pages; stopped (SIGKILL) afterwards if still running."""
+    workers = []
+
+    def start(name: str, **settings) -> subprocess.Popen:
+        log = tmp_path / f"{name}.log"
+        env = {**os.environ, "OCR_BROKER_URL": redis_url, "OCR_ENGINES": "tesseract", "OCR_TIMEOUT_S": "20"}
+        env |= {"OCR_SLOT_DIR": str(tmp_path)} | {f"OCR_{key}": str(value) for key, value in settings.items()}
+        with log.open("wb") as output:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "worker", "worker", "--pool", "threads"]
+                + ["--concurrency", "1", "--hostname", f"{name}@%h", "--without-gossip", "--without-mingle"]
+                + ["--loglevel", "info"],  # its "ready." line says it takes pages
+                cwd=ROOT,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        workers.append(worker)
+        _wait_for(lambda: b" ready." in log.read_bytes() or worker.poll() is not None, 60, f"worker {name}")
+        assert worker.poll() is None, log.read_text()
+        return worker
+
+    yield start
+    for worker in workers:
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGKILL)
+            worker.wait(10)
+
+
+@pytest.fixture
+def jobs_app(redis_url, tmp_path):
+    """The app with jobs on redis_url's queue (start a worker to read them); Tesseract alone,
+    as in the workers start_worker starts."""
+    settings = {"TESTING": True, "SLOT_DIR": str(tmp_path), "TIMEOUT_S": 20, "ENGINES": "tesseract"}
+    return create_app(settings | {"BROKER_URL": redis_url})
+
+
+def _wait_for(condition, timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"waited {timeout_s} s for {what}")
+        time.sleep(0.05)

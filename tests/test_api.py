@@ -317,7 +317,7 @@ def test_short_upright_text_is_not_turned(client, text_image):
 
 
 def test_openapi_document_matches_the_server(client):
-    from app import FORMATS
+    from web.uploads import FORMATS
     from ocr.options import ALLOWED_PSM
     from ocr.preprocess import STEPS
 

@@ -1,0 +1,163 @@
+"""The job queue: submitting a document as one Celery task per page, and the task that reads a page.
+
+The broker is the Redis that holds the jobs. A page's message is acknowledged only once its
+result is stored, so a page whose worker dies (SIGKILL, a machine gone) goes back to the queue
+when Redis's visibility time-out passes, and another worker reads it.
+"""
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import redis
+from celery import Celery
+from kombu.exceptions import OperationalError
+
+from .. import Limits, failed_page, imaging, page
+from ..engines.ppocr import Ppocr
+from ..errors import OcrError, Overloaded, QueueUnavailable
+from ..options import OcrOptions
+from ..result import PageResult
+from ..slots import SlotPool
+from .store import JobStore
+
+log = logging.getLogger("ocr.jobs")
+
+QUEUE = "ocr-pages"
+TASK = "ocr.read_page"
+RETRY_AFTER_S = 30
+# A page runs for at most OCR_TIMEOUT_S once it has a slot, and waits at most as long for one:
+# a page unacknowledged for twice that, plus decoding, has lost its worker.
+REDELIVERY_MARGIN_S = 10
+# How often each worker looks for pages of lost workers, in seconds.
+RESTORE_INTERVAL_S = 5
+UPLOADS_KEPT = 2  # uploads a worker keeps in memory, so a document is not fetched once a page
+
+
+class Jobs:
+    """Documents read page by page by Celery workers; `celery` is the app `celery worker` runs."""
+
+    def __init__(
+        self,
+        broker_url: str,
+        *,
+        store: JobStore,
+        slots: SlotPool,
+        ppocr: Ppocr | None,
+        timeout_s: float,
+        max_waiting: int,
+    ):
+        self.store, self.slots, self.ppocr, self.max_waiting = store, slots, ppocr, max_waiting
+        self.redelivery_s = round(2 * timeout_s + REDELIVERY_MARGIN_S)
+        self.celery = Celery("ocr", broker=_kombu_url(broker_url), set_as_current=False)
+        self.celery.conf.update(
+            task_default_queue=QUEUE,
+            task_acks_late=True,  # acknowledged once the page's result is stored
+            task_reject_on_worker_lost=True,
+            worker_prefetch_multiplier=1,  # a worker takes a page only when it can start it
+            task_ignore_result=True,  # results live in the job, not in a result backend
+            broker_connection_retry_on_startup=True,
+            broker_transport_options={
+                "visibility_timeout": self.redelivery_s,
+                "unacked_restore_interval": RESTORE_INTERVAL_S,
+                "unacked_restore_throttle": 1,
+                "socket_connect_timeout": 2,
+            },
+            task_publish_retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5},
+            worker_hijack_root_logger=False,
+        )
+
+        def read_page(task, job_id: str, number: int) -> None:  # a plain function: Celery binds the task to it
+            self._read_page(task, job_id, number)
+
+        self._read_task = self.celery.task(name=TASK, bind=True)(read_page)
+        self._uploads: OrderedDict[str, bytes] = OrderedDict()
+        self._uploads_lock = threading.Lock()
+
+    def submit(self, data: bytes, options: OcrOptions, limits: Limits) -> tuple[str, int]:
+        """Check the upload as POST /ocr would, queue a task per page; the job's id and its pages."""
+        with imaging.open_pages(
+            data, max_pixels=limits.max_pixels, max_pages=limits.max_pages, pdf_dpi=limits.pdf_dpi
+        ) as pages:
+            pages.decode(0)  # a corrupt image is refused now, as /ocr refuses it, not page by page later
+            count = len(pages)
+        with unavailable_as_error():
+            waiting = self.store.waiting(QUEUE)
+            if waiting + count > self.max_waiting:
+                raise Overloaded(
+                    f"{waiting} pages are waiting to be read, and this document would pass the limit of "
+                    f"{self.max_waiting}; try again later",
+                    retry_after_s=RETRY_AFTER_S,
+                )
+            job_id = self.store.create(data, options, limits, count)
+            try:
+                for number in range(1, count + 1):
+                    self._read_task.apply_async((job_id, number))
+            except Exception:
+                self.store.delete(job_id)
+                raise
+        return job_id, count
+
+    def _read_page(self, task, job_id: str, number: int) -> None:
+        """Read one page of a job and store its result; nothing when the job is gone or the page read."""
+        worker = task.request.hostname or "worker"
+        job = self.store.job(job_id)
+        if job is None or not self.store.start_page(job_id, number, worker):
+            return
+        data = self._upload(job_id)
+        if data is None:  # deleted while starting
+            return
+        result = self._read(data, job.options, job.limits, number)
+        if isinstance(result.error, Overloaded):  # this machine's slots stayed busy: the page waits its turn again
+            raise task.retry(countdown=RETRY_AFTER_S, max_retries=None)
+        self.store.finish_page(job_id, result, worker)
+        log.info(
+            "job %s page %d read by %s: %s", job_id[:8], number, worker, result.error.code if result.error else "ok"
+        )
+
+    def _read(self, data: bytes, options: OcrOptions, limits: Limits, number: int) -> PageResult:
+        try:
+            with (
+                imaging.open_pages(
+                    data, max_pixels=limits.max_pixels, max_pages=limits.max_pages, pdf_dpi=limits.pdf_dpi
+                ) as pages,
+                self.slots.run(),
+            ):
+                return page.read_page(pages, number - 1, options, timeout_s=limits.timeout_s, ppocr=self.ppocr)[0]
+        except OcrError as e:
+            return failed_page(number, e)
+        except Exception:  # noqa: BLE001 - the page fails, the job and the worker go on
+            log.exception("page %d failed unexpectedly", number)
+            return failed_page(number, OcrError("reading this page failed unexpectedly; the error was logged"))
+
+    def _upload(self, job_id: str) -> bytes | None:
+        with self._uploads_lock:
+            if job_id in self._uploads:
+                self._uploads.move_to_end(job_id)
+                return self._uploads[job_id]
+        data = self.store.upload(job_id)
+        if data is not None:
+            with self._uploads_lock:
+                self._uploads[job_id] = data
+                while len(self._uploads) > UPLOADS_KEPT:
+                    self._uploads.popitem(last=False)
+        return data
+
+
+@contextmanager
+def unavailable_as_error() -> Iterator[None]:
+    """Turn Redis (or the broker on it) being unreachable into QueueUnavailable, a 503."""
+    try:
+        yield
+    except (redis.RedisError, OperationalError, OSError) as e:
+        raise QueueUnavailable(
+            "the job queue (Redis) cannot be reached; try again later, or POST /ocr for a single image",
+            retry_after_s=RETRY_AFTER_S,
+        ) from e
+
+
+def _kombu_url(url: str) -> str:
+    """Kombu names a Redis unix socket redis+socket://; redis-py names it unix://."""
+    return "redis+socket://" + url.removeprefix("unix://") if url.startswith("unix://") else url

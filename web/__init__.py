@@ -1,0 +1,1 @@
+"""The web layer's parts beside app.py: reading requests, and the jobs routes."""
