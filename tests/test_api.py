@@ -317,12 +317,15 @@ def test_short_upright_text_is_not_turned(client, text_image):
 
 
 def test_openapi_document_matches_the_server(client):
-    from web.uploads import FORMATS
     from ocr.options import ALLOWED_PSM
     from ocr.preprocess import STEPS
+    from web.uploads import FORMATS
 
     spec = client.get("/openapi.json").json
-    assert set(spec["paths"]) == {"/ocr", "/health", "/languages"}
+    assert set(spec["paths"]) == {"/ocr", "/health", "/languages", "/jobs", "/jobs/{job_id}"} | {
+        "/jobs/{job_id}/result",
+        "/jobs/{job_id}/pages/{number}",
+    }
     parameters = {p["name"]: p for p in spec["paths"]["/ocr"]["post"]["parameters"]}
     assert set(parameters["format"]["schema"]["enum"]) == set(FORMATS)
     assert parameters["psm"]["schema"]["enum"] == list(ALLOWED_PSM)
