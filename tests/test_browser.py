@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SAMPLE_TEXT, draw_text, encode, pixelated_print, words_of
+from conftest import SAMPLE_TEXT, document, draw_text, encode, pixelated_print, words_of
 from fakecam import document_frame, write_y4m
 from flask import render_template
 from PIL import Image
@@ -28,8 +28,8 @@ QUIET_FLAGS = [
 ]
 
 
-@pytest.fixture
-def live_server(app):
+def serve(app):
+    """Serve the app on a free port in a thread: yields its URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -38,9 +38,8 @@ def live_server(app):
     thread.join()
 
 
-@pytest.fixture
-def open_page(live_server):
-    """open_page(path, *chromium_flags, **page_options) -> a Playwright page of the live server."""
+def page_opener(base_url):
+    """Yields open_(path, *chromium_flags, **page_options) -> a Playwright page of base_url."""
     with sync_playwright() as playwright:
         browsers = []
 
@@ -50,12 +49,34 @@ def open_page(live_server):
             )
             browsers.append(browser)
             page = browser.new_page(**page_options)
-            page.goto(live_server + path)
+            page.goto(base_url + path)
             return page
 
         yield open_
         for browser in browsers:
             browser.close()
+
+
+@pytest.fixture
+def live_server(app):
+    yield from serve(app)
+
+
+@pytest.fixture
+def open_page(live_server):
+    """open_page(path, *chromium_flags, **page_options) -> a Playwright page of the live server."""
+    yield from page_opener(live_server)
+
+
+@pytest.fixture
+def jobs_live_server(jobs_app):
+    yield from serve(jobs_app)
+
+
+@pytest.fixture
+def open_jobs_page(jobs_live_server):
+    """open_page, of a live server that reads documents as jobs (start a worker to read them)."""
+    yield from page_opener(jobs_live_server)
 
 
 @pytest.fixture
@@ -268,3 +289,29 @@ def test_a_tesseract_only_server_offers_only_its_engines(tmp_path):
         html = app.test_client().get(path).get_data(as_text=True)
         select = re.search(r'<select name="engine" id="engine-select">.*?</select>', html, re.S).group(0)
         assert re.findall(r'<option value="(\w+)"', select) == list(TESSERACT_ENGINES)
+
+
+def test_upload_page_reads_a_document_as_a_job_page_by_page_and_resumes_it(
+    open_jobs_page, start_worker, tmp_path, photo
+):
+    start_worker("reader")
+    texts = [f"Chapter {word} of the annual report" for word in ("one", "two", "three", "four")]
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(document(texts))
+    page = open_jobs_page("/")
+    page.set_input_files("#image-input", str(pdf))
+    label, text = page.locator("#job-progress-label"), page.locator("#ocr-text")
+    expect(label).to_contain_text("of 4", timeout=30_000)
+    expect(page.locator("#result-meta")).to_contain_text("4 pages", timeout=60_000)  # the final result
+    assert words_of(text.inner_text()) == words_of(" ".join(texts))
+    assert text.text_content().count("\f") == 3  # pages separated as in a document read by /ocr
+    expect(label).to_have_text("page 4 of 4")
+    assert "?job=" in page.url
+
+    page.reload()  # the job is still on the server: the page shows it again
+    expect(page.locator("#result-meta")).to_contain_text("4 pages", timeout=30_000)
+    assert words_of(text.inner_text()) == words_of(" ".join(texts))
+
+    with page.expect_request(lambda request: request.method == "POST" and request.url.endswith("/ocr?format=json")):
+        page.set_input_files("#image-input", str(photo))  # a single image is read at once, not as a job
+    expect(text).to_contain_text("lazy dogs", timeout=30_000)

@@ -1,9 +1,9 @@
-// Shared by the upload and camera pages: post an image to /ocr and show the answer.
+// Shared by the upload and camera pages: post an image to /ocr and show the answer (a job's too).
 
 const $ = (id) => document.getElementById(id);
 const maxUploadBytes = Number(document.body.dataset.maxUploadBytes || 0);
 const SVG = "http://www.w3.org/2000/svg";
-let last = null; // { blob, filename, result, page, showing } of the last reading
+let last = null; // { result, download, page, showing } of the reading shown
 let downloadUrl = null;
 const ENGINE_NAMES = { tesseract: "Tesseract", ppocr: "PP-OCRv6" };
 
@@ -23,8 +23,8 @@ function selectedOptions() {
   return fields;
 }
 
-/** POST an image blob to /ocr with the page's options, asking for `format`; resolves to the response. */
-async function post(blob, filename, format, extra = {}) {
+/** A form with the image and the page's options (and `extra`): what /ocr and /jobs both take. */
+export function formData(blob, filename, extra = {}) {
   if (maxUploadBytes && blob.size > maxUploadBytes) {
     throw new Error(`The image is ${(blob.size / 1048576).toFixed(1)} MB, over the ` +
       `${(maxUploadBytes / 1048576).toFixed(0)} MB limit. Choose a smaller image.`);
@@ -32,12 +32,22 @@ async function post(blob, filename, format, extra = {}) {
   const body = new FormData();
   body.append("image", blob, filename);
   for (const [name, value] of Object.entries({ ...selectedOptions(), ...extra })) body.append(name, value);
-  const response = await fetch(`/ocr?format=${format}`, { method: "POST", body });
-  if (!response.ok) {
-    const answer = await response.json().catch(() => null);
-    throw new Error(answer?.error?.message || `The server answered ${response.status}. Try again.`);
-  }
-  return response;
+  return body;
+}
+
+/** The response if it succeeded; else throws the server's message, its error code as `code`. */
+export async function ok(response) {
+  if (response.ok) return response;
+  const answer = await response.json().catch(() => null);
+  const error = new Error(answer?.error?.message || `The server answered ${response.status}. Try again.`);
+  error.code = answer?.error?.code;
+  throw error;
+}
+
+/** POST an image blob to /ocr with the page's options, asking for `format`; resolves to the response. */
+async function post(blob, filename, format, extra = {}) {
+  const body = formData(blob, filename, extra);
+  return ok(await fetch(`/ocr?format=${format}`, { method: "POST", body }));
 }
 
 /** Show a spinner with elapsed seconds until the returned function is called. */
@@ -52,9 +62,27 @@ function showBusy(what) {
   return () => { clearInterval(timer); $("busy").hidden = true; };
 }
 
+/** Show an error where every reading's errors show; an empty message hides it. */
 export function showError(message) {
   $("error").textContent = message;
-  $("error").hidden = false;
+  $("error").hidden = !message;
+}
+
+/** Show the text of a document still being read, its pages so far: nothing yet to view or download. */
+export function showPartial(text) {
+  last = null;
+  $("ocr-text").textContent = text;
+  $("result-meta").textContent = "";
+  showWarnings([]);
+  $("viewer").hidden = true;
+  $("result").classList.add("partial");
+  $("result").hidden = false;
+}
+
+/** Show a finished reading; `download(format)` resolves to a response holding it in that format. */
+export function showReading(result, download) {
+  last = { result, download, page: 0, showing: "original" };
+  showResult(result);
 }
 
 /** Put the recognized text in #ocr-text (as text, never as HTML), with copy, downloads and the viewer. */
@@ -73,6 +101,7 @@ function showResult(result) {
   if (downloadUrl) URL.revokeObjectURL(downloadUrl);
   downloadUrl = URL.createObjectURL(new Blob([result.text], { type: "text/plain" }));
   $("download-link").href = downloadUrl;
+  $("result").classList.remove("partial");
   $("result").hidden = false;
   showPage(0);
 }
@@ -146,8 +175,8 @@ export async function recognizeAndShow(blob, filename) {
   const done = showBusy("Reading text");
   try {
     const result = await (await post(blob, filename, "json", { previews: "1" })).json();
-    last = { blob, filename, result, page: 0, showing: "original" };
-    showResult(result);
+    // the other formats come from the same file, read again by the server in that format
+    showReading(result, (format) => post(blob, filename, format));
   } catch (error) {
     showError(error.message);
   } finally {
@@ -155,14 +184,13 @@ export async function recognizeAndShow(blob, filename) {
   }
 }
 
-// The other formats come from the same file, read again by the server in that format.
 for (const button of document.querySelectorAll("[data-format]")) {
   button.addEventListener("click", async () => {
     if (!last) return;
     const format = button.dataset.format;
     const done = showBusy(`Making ${button.textContent.trim()}`);
     try {
-      const file = await (await post(last.blob, last.filename, format)).blob();
+      const file = await (await last.download(format)).blob();
       const link = document.createElement("a");
       link.href = URL.createObjectURL(file);
       link.download = `ocr.${format === "alto" ? "xml" : format}`;

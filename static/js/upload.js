@@ -1,4 +1,5 @@
 // Upload page: file chooser, drag-and-drop and paste, with a preview and the result in the page.
+import { followJob, leaveJob, readDocument } from "./job-progress.js";
 import { recognizeAndShow } from "./ocr-client.js";
 
 const form = document.getElementById("upload-form");
@@ -17,14 +18,25 @@ function choose(file) {
   // browsers show neither PDF, TIFF nor HEIC in an <img>: the viewer shows their pages after reading
   preview.hidden = !/^image\/(png|jpeg|gif|webp|bmp)$/.test(file.type);
   input.required = false;
-  recognizeAndShow(file, file.name || "pasted.png");
+  read(file);
+}
+
+/** A PDF or TIFF may have many pages: it is read as a job, page by page; an image is read at once. */
+function read(file) {
+  const filename = file.name || "pasted.png";
+  if (/^(application\/pdf|image\/tiff)$/.test(file.type) || /\.(pdf|tiff?)$/i.test(filename)) {
+    readDocument(file, filename);
+  } else {
+    leaveJob();
+    recognizeAndShow(file, filename);
+  }
 }
 
 input.addEventListener("change", () => choose(input.files[0]));
 
 form.addEventListener("submit", (event) => {
   event.preventDefault();
-  if (chosen) recognizeAndShow(chosen, chosen.name || "pasted.png");
+  if (chosen) read(chosen);
   else input.click();
 });
 
@@ -43,3 +55,7 @@ document.addEventListener("paste", (event) => {
   const item = [...event.clipboardData.items].find((i) => i.type.startsWith("image/"));
   if (item) choose(item.getAsFile());
 });
+
+// /?job=<id>: the job this page started before a reload, or a link to one, still running or finished
+const jobId = new URLSearchParams(location.search).get("job");
+if (jobId) followJob(jobId);
