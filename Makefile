@@ -2,7 +2,11 @@
 HOST ?= 127.0.0.1
 PORT ?= 5000
 LANGS ?= eng
-export HOST PORT
+# HTTPS=1 serves https (a phone's camera needs it): with TLS_CERT/TLS_KEY, or a generated certificate
+HTTPS ?=
+TLS_CERT ?=
+TLS_KEY ?=
+export HOST PORT HTTPS TLS_CERT TLS_KEY
 export PIPENV_VENV_IN_PROJECT := 1
 export PIPENV_YES := 1
 export PIPENV_NOSPIN := 1
@@ -10,9 +14,10 @@ export PIPENV_NOSPIN := 1
 PYTHON ?= python3
 PIPENV := $(PYTHON) -m pipenv
 OCR_PACKAGES := tesseract-ocr tesseract-ocr-osd $(addprefix tesseract-ocr-,$(subst _,-,$(filter-out eng osd,$(LANGS)))) tesseract-ocr-eng
-# the private Redis of the job queue, for `make run` alone; workers elsewhere need only Tesseract
-SERVER_PACKAGES := redis-server
-TEST_PACKAGES := redis-server chromium fonts-dejavu-core fonts-liberation fonts-dkg-handwriting
+# for `make run` alone: the private Redis of the job queue, and nginx (with Lua, for its 408)
+# in front of gunicorn, openssl for HTTPS=1; workers elsewhere need only Tesseract
+SERVER_PACKAGES := redis-server nginx libnginx-mod-http-lua openssl
+TEST_PACKAGES := $(SERVER_PACKAGES) chromium fonts-dejavu-core fonts-liberation fonts-dkg-handwriting
 
 .PHONY: run worker test system-deps server-deps test-system-deps pipenv bench-accuracy bench-speed lint
 
@@ -29,7 +34,7 @@ bench-accuracy: system-deps test-system-deps .venv/.synced-dev
 	$(PIPENV) run python -m bench.accuracy
 
 bench-speed: system-deps test-system-deps .venv/.synced-dev
-	$(PIPENV) run python -m bench.speed && $(PIPENV) run python -m bench.second_engine
+	$(PIPENV) run python -m bench.speed && $(PIPENV) run python -m bench.second_engine && $(PIPENV) run python -m bench.jobs
 
 lint: .venv/.synced-dev
 	$(PIPENV) run ruff check .

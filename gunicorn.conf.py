@@ -2,14 +2,20 @@
 
 import ctypes
 import ctypes.util
+import glob
 import os
+import re
 import shutil
 import tempfile
+
+from web.requestlog import logging_config
 
 _cores = os.cpu_count() or 1
 _ocr_timeout_s = float(os.environ.get("OCR_TIMEOUT_S", 60))
 
-bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
+# Under `make run`, nginx holds HOST:PORT and reads each request whole first (scripts/run-front);
+# gunicorn listens on a unix socket in the state folder that only nginx uses.
+bind = os.environ.get("OCR_GUNICORN_BIND") or f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
 # One process per core does the CPU work (decoding, preprocessing); threads keep a
 # slow upload or a request waiting for an OCR slot from blocking the others.
 workers = int(os.environ.get("OCR_WORKERS", _cores))
@@ -26,25 +32,53 @@ limit_request_line = 8190
 accesslog = None
 errorlog = "-"
 loglevel = "info"
-logconfig_dict = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["stderr"], "level": "INFO"},
-    "loggers": {
-        "gunicorn.error": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
-        "ocr": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
-    },
-}
+# Lines as `[pid request-id] message`, or with OCR_LOG_FORMAT=json one JSON object a line.
+logconfig_dict = logging_config(os.environ.get("OCR_LOG_FORMAT", "plain"))
 
 
 def on_starting(server):
     """Create the lock directory every worker shares for the OCR concurrency bound, unless
-    `make run` gave one it shares with the job worker beside the server."""
+    `make run` gave one it shares with the job worker beside the server.
+
+    The workers count metrics in PROMETHEUS_MULTIPROC_DIR, by default a folder of the lock
+    directory, where a job worker sharing the locks counts too (worker.py). It is set here,
+    before any worker imports prometheus_client, which decides how to count on import.
+    """
     if not os.environ.get("OCR_SLOT_DIR"):
         os.environ["OCR_SLOT_DIR"] = tempfile.mkdtemp(prefix="ocr-slots-")
         os.environ["OCR_SLOT_DIR_OWNED"] = "1"
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.path.join(os.environ["OCR_SLOT_DIR"], "metrics")
+    metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    os.makedirs(metrics_dir, exist_ok=True)
+    _forget_dead_gauges(metrics_dir)
+
+
+def child_exit(server, worker):
+    """A worker gone (even killed mid-request) no longer counts in the slots and queue gauges."""
+    from prometheus_client import multiprocess  # imported once the directory is set, never before
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def _forget_dead_gauges(metrics_dir: str) -> None:
+    """Live gauges left by processes of an earlier run that are gone: their slots are free."""
+    from prometheus_client import multiprocess
+
+    for path in glob.glob(os.path.join(metrics_dir, "gauge_live*_*.db")):
+        found = re.search(r"_(\d+)\.db$", path)
+        if found and not _alive(int(found[1])):
+            multiprocess.mark_process_dead(int(found[1]), metrics_dir)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        pass
+    return True
 
 
 def on_exit(server):

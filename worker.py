@@ -1,7 +1,16 @@
 """The job worker's entry point: `celery -A worker worker` reads the pages of jobs queued on
 OCR_BROKER_URL, with the same OCR_* settings as the server."""
 
-from app import create_app
+import os
+
+if os.environ.get("OCR_SLOT_DIR") and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # sharing the server's OCR slots (`make run`), the pages read here count in its /metrics too;
+    # set before app imports prometheus_client, which decides how to count on import
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.path.join(os.environ["OCR_SLOT_DIR"], "metrics")
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
+from app import create_app  # noqa: E402 - after the metrics folder is chosen
 
 _jobs = create_app().extensions["jobs"]
 if _jobs is None:

@@ -11,7 +11,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -44,11 +44,66 @@ def is_healthy(url: str) -> bool:
 
 
 @contextmanager
-def running_server(*, root: Path = PROJECT_ROOT, workers: int | None = None, startup: float = 60.0) -> Iterator[str]:
+def running_process(
+    cmd: list[str],
+    *,
+    ready: Callable[[bytes], bool],
+    what: str,
+    cwd: Path = PROJECT_ROOT,
+    env: dict[str, str] | None = None,
+    startup: float = 60.0,
+) -> Iterator[subprocess.Popen]:
+    """Run cmd, its output in a temporary log; yield it once ready(log so far) is true; stop it afterwards.
+
+    It is stopped however the block ends (an error, Ctrl-C), so a benchmark leaves no process behind.
+    """
+    # Appending, the process writes at the end whatever the reader's position in the shared file.
+    with tempfile.TemporaryFile("a+b") as log:
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            _wait_ready(proc, ready, log, what, startup)
+            yield proc
+        finally:
+            stop(proc)
+
+
+def stop(proc: subprocess.Popen, timeout: float = 15.0) -> None:
+    """SIGTERM, so the process shuts down cleanly; SIGKILL if it is still there after timeout seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _wait_ready(proc: subprocess.Popen, ready: Callable[[bytes], bool], log, what: str, startup: float) -> None:
+    """Poll ready(log so far) until true; on exit or timeout raise with the log's tail."""
+    deadline = time.monotonic() + startup
+    while time.monotonic() < deadline and proc.poll() is None:
+        log.seek(0)
+        if ready(log.read()):
+            return
+        time.sleep(0.25)
+    log.seek(0)
+    tail = log.read().decode(errors="replace")[-2000:]
+    state = f"exited with {proc.returncode}" if proc.poll() is not None else f"not ready after {startup:.0f}s"
+    raise RuntimeError(f"{what} {state}; log:\n{tail}")
+
+
+@contextmanager
+def running_server(
+    *,
+    root: Path = PROJECT_ROOT,
+    workers: int | None = None,
+    startup: float = 60.0,
+    env: dict[str, str] | None = None,
+) -> Iterator[str]:
     """Run `gunicorn app:create_app()` from root (the project) on a free port; yield its base URL.
 
     gunicorn reads root/gunicorn.conf.py by itself, so the server runs as configured for
     production; only the bind address and, if given, the worker count are overridden.
+    env adds to (or overrides) this process's environment, e.g. OCR_* settings.
     """
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -57,31 +112,6 @@ def running_server(*, root: Path = PROJECT_ROOT, workers: int | None = None, sta
         cmd += ["--workers", str(workers)]
     cmd.append("app:create_app()")
     # One OpenMP thread per tesseract, as in the plain-tesseract baseline.
-    env = {**os.environ, "OMP_THREAD_LIMIT": os.environ.get("OMP_THREAD_LIMIT", "1")}
-    with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            _wait_healthy(proc, url, startup, log)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
-def _wait_healthy(proc: subprocess.Popen, url: str, startup: float, log) -> None:
-    """Poll /health until it answers 200; on exit or timeout raise with the server's log tail."""
-    deadline = time.monotonic() + startup
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            break
-        if is_healthy(url):
-            return
-        time.sleep(0.25)
-    log.seek(0)
-    tail = log.read().decode(errors="replace")[-2000:]
-    state = f"exited with {proc.returncode}" if proc.poll() is not None else f"not healthy after {startup:.0f}s"
-    raise RuntimeError(f"server {state}; log:\n{tail}")
+    env = {**os.environ, "OMP_THREAD_LIMIT": os.environ.get("OMP_THREAD_LIMIT", "1"), **(env or {})}
+    with running_process(cmd, ready=lambda _: is_healthy(url), what="server", cwd=root, env=env, startup=startup):
+        yield url

@@ -40,10 +40,16 @@ class Limits:
 
 
 def recognize(
-    data: bytes, options: OcrOptions, *, limits: Limits, slots: SlotPool, ppocr: Ppocr | None = None
+    data: bytes,
+    options: OcrOptions,
+    *,
+    limits: Limits,
+    slots: SlotPool,
+    ppocr: Ppocr | None = None,
+    on_page: Callable[[PageResult], None] | None = None,
 ) -> OcrResult:
     """Read every page; word boxes come back in each upright original page's pixels. `ppocr`
-    is the second engine, None when it is turned off."""
+    is the second engine, None when it is turned off; `on_page` is told of each page read."""
     started = time.perf_counter()
     outcomes = _each_page(
         data,
@@ -55,6 +61,7 @@ def recognize(
         outcome if isinstance(outcome, PageResult) else failed_page(index + 1, outcome)
         for index, outcome in enumerate(outcomes)
     ]
+    _tell(on_page, outcomes)
     return assemble(results, options, total_ms=round((time.perf_counter() - started) * 1000))
 
 
@@ -74,9 +81,17 @@ def assemble(results: Sequence[PageResult], options: OcrOptions, *, total_ms: in
 
 
 def render(
-    data: bytes, options: OcrOptions, fmt: str, *, limits: Limits, slots: SlotPool, ppocr: Ppocr | None = None
+    data: bytes,
+    options: OcrOptions,
+    fmt: str,
+    *,
+    limits: Limits,
+    slots: SlotPool,
+    ppocr: Ppocr | None = None,
+    on_page: Callable[[PageResult], None] | None = None,
 ) -> bytes:
-    """hOCR, ALTO, TSV or a searchable PDF of every page, made from the reading recognize() gives."""
+    """hOCR, ALTO, TSV, a searchable PDF or a Word document of every page, made from the reading
+    recognize() gives."""
     # a PDF keeps its own pages, the words laid over them; an image's page is its picture
     pictures = fmt == "pdf" and not imaging.is_pdf(data)
 
@@ -85,6 +100,7 @@ def render(
         return result, picture(decoded) if pictures else None
 
     outcomes = _each_page(data, limits, slots, read)
+    _tell(on_page, [outcome if isinstance(outcome, OcrError) else outcome[0] for outcome in outcomes])
     failed = next((outcome for outcome in outcomes if isinstance(outcome, OcrError)), None)
     if failed is not None:
         raise failed  # a document with a page missing would mislead: say what went wrong
@@ -112,6 +128,14 @@ def _document(data: bytes, results: Sequence[PageResult], fmt: str, pictures: Se
     if pictures is not None:
         return searchable.document(list(zip(results, pictures, strict=True)))
     return pdf.overlay(data, searchable.text_layers(results), [(r.width, r.height) for r in results])
+
+
+def _tell(on_page: Callable[[PageResult], None] | None, outcomes: Sequence[PageResult | OcrError]) -> None:
+    """Tell on_page of each page that was read (a failed page is left out)."""
+    if on_page is not None:
+        for outcome in outcomes:
+            if isinstance(outcome, PageResult):
+                on_page(outcome)
 
 
 def _each_page(

@@ -16,6 +16,9 @@ ENGINES = ("auto", "tesseract", "ppocr", "best")
 TESSERACT_ENGINES = ("auto", "tesseract")  # what a server without its second engine offers
 # 0 is orientation detection only (no text) and 2 is not implemented by Tesseract.
 ALLOWED_PSM = (1, *range(3, 14))
+MAX_LANGUAGES = 8  # languages read at once: each one more slows Tesseract down
+MAX_STEPS = 20  # named preprocessing steps in one list (a step may come twice)
+FLAGS = {"1": True, "0": False, "true": True, "false": False, "yes": True, "no": False, "on": True, "off": False}
 _LANG_NAME = re.compile(r"[A-Za-z0-9_]{1,32}")
 
 
@@ -42,6 +45,27 @@ class OcrOptions:
         return ",".join(self.steps) or NONE
 
 
+# What each field accepts, as regular expressions written in the syntax both Python and JSON
+# Schema (ECMA-262) read the same way: parse_options matches them in full, and the OpenAPI
+# document publishes them, so the two cannot drift apart.
+
+
+def lang_pattern(languages: Collection[str]) -> str:
+    """Installed languages joined by '+', at most MAX_LANGUAGES of them (one may come twice)."""
+    names = _alternatives(lang for lang in languages if lang != "osd")
+    return rf"^{names}(?:\+{names}){{0,{MAX_LANGUAGES - 1}}}$"
+
+
+def steps_pattern(step_names: Collection[str]) -> str:
+    """'auto', 'none', or a comma list of step names (spaces allowed around the commas)."""
+    names = _alternatives(step_names)
+    return rf"^(?:{AUTO}|{NONE}|{names}(?: *, *{names}){{0,{MAX_STEPS - 1}}})$"
+
+
+def _alternatives(names) -> str:
+    return "(?:" + "|".join(re.escape(name) for name in sorted(names)) + ")"
+
+
 def parse_options(
     fields: Mapping[str, str],
     *,
@@ -51,8 +75,9 @@ def parse_options(
 ) -> OcrOptions:
     """Build OcrOptions from request fields, raising InvalidOption with what is allowed.
 
-    `engines` are the engine choices this server offers: without its second engine, only
-    'auto' and 'tesseract'.
+    A field left out takes its default; a field sent must hold an allowed value (an empty one
+    is refused, not read as the default). `engines` are the engine choices this server offers:
+    without its second engine, only 'auto' and 'tesseract'.
     """
     return OcrOptions(
         lang=_parse_lang(fields.get("lang"), languages),
@@ -64,26 +89,25 @@ def parse_options(
 
 
 def _parse_engine(raw: str | None, engines: Collection[str]) -> str:
-    value = (raw or "").strip().lower()
-    if not value:
+    if raw is None:
         return AUTO
-    if value in engines:
-        return value
+    if raw in engines:
+        return raw
     allowed = ", ".join(engines)
-    if value in ENGINES:
-        raise InvalidOption(f"engine {value!r} is turned off on this server (OCR_ENGINES); use one of: {allowed}")
-    raise InvalidOption(f"engine {value[:20]!r} is unknown; use one of: {allowed}")
+    if raw in ENGINES:
+        raise InvalidOption(f"engine {raw!r} is turned off on this server (OCR_ENGINES); use one of: {allowed}")
+    raise InvalidOption(f"engine {raw[:20]!r} is unknown; use one of: {allowed}")
 
 
 def _parse_lang(raw: str | None, languages: Collection[str]) -> str:
-    if raw is None or not raw.strip():
+    if raw is None:
         return DEFAULT_LANG
     installed = ", ".join(sorted(languages))
-    names = raw.strip().split("+")
+    names = raw.split("+")
     for name in names:
         if not _LANG_NAME.fullmatch(name):
             raise InvalidOption(
-                f"lang {raw.strip()[:40]!r} is not valid: use installed language codes "
+                f"lang {raw[:40]!r} is not valid: use installed language codes "
                 f"joined by '+', e.g. 'eng' or 'eng+deu'; installed: {installed}"
             )
         if name == "osd":
@@ -93,42 +117,41 @@ def _parse_lang(raw: str | None, languages: Collection[str]) -> str:
                 f"lang {name!r} is not installed; installed: {installed}. "
                 f"Install more with: sudo apt-get install tesseract-ocr-{name.lower().replace('_', '-')}"
             )
+    if not re.fullmatch(lang_pattern(languages), raw):
+        raise InvalidOption(f"lang names {len(names)} languages; read with at most {MAX_LANGUAGES} at once")
     return "+".join(dict.fromkeys(names))
 
 
 def _parse_psm(raw: str | None) -> int | None:
-    if raw is None or not raw.strip():
+    if raw is None:
         return None
     allowed = ", ".join(map(str, ALLOWED_PSM))
-    try:
-        psm = int(raw.strip())
-    except ValueError:
-        raise InvalidOption(f"psm {raw.strip()[:20]!r} is not a number; allowed: {allowed}") from None
-    if psm not in ALLOWED_PSM:
-        raise InvalidOption(f"psm {psm} is not supported; allowed: {allowed}")
+    if not re.fullmatch(r"-?[0-9]{1,20}", raw):  # plain decimal digits: int() would take " 7", "+7", "٧"
+        raise InvalidOption(f"psm {raw[:20]!r} is not a number; allowed: {allowed}")
+    psm = int(raw)
+    if str(psm) != raw or psm not in ALLOWED_PSM:  # "07" is not how a mode is written
+        raise InvalidOption(f"psm {raw} is not supported; allowed: {allowed}")
     return psm
 
 
 def _parse_flag(name: str, raw: str | None) -> bool:
-    value = (raw or "").strip().lower()
-    if value in ("", "0", "false", "no", "off"):
+    if raw is None:
         return False
-    if value in ("1", "true", "yes", "on"):
-        return True
-    raise InvalidOption(f"{name} {value[:20]!r} is not a yes/no value; use 1 or 0")
+    if raw in FLAGS:
+        return FLAGS[raw]
+    raise InvalidOption(f"{name} {raw[:20]!r} is not a yes/no value; use 1 or 0")
 
 
 def _parse_steps(raw: str | None, step_names: Collection[str]) -> tuple[str, ...] | None:
-    value = (raw or "").strip().lower()
-    if value in ("", AUTO):
+    if raw is None or raw == AUTO:
         return None
-    if value == NONE:
+    if raw == NONE:
         return ()
-    steps = tuple(name.strip() for name in value.split(",") if name.strip())
+    steps = tuple(name.strip(" ") for name in raw.split(","))
     unknown = [name for name in steps if name not in step_names]
-    if unknown or not steps:
+    if unknown or not re.fullmatch(steps_pattern(step_names), raw):
+        what = f"step {unknown[0][:30]!r} is unknown" if unknown and unknown[0] else f"{raw[:30]!r} is not valid"
         raise InvalidOption(
-            f"preprocess step {unknown[0][:30] if unknown else value[:30]!r} is unknown; use "
-            f"'auto', 'none' or a comma list of: {', '.join(step_names)}"
+            f"preprocess {what}; use 'auto', 'none' or a comma list of at most {MAX_STEPS} of: {', '.join(step_names)}"
         )
     return steps

@@ -1,14 +1,15 @@
-"""hOCR, ALTO and TSV of a reading, every page in one document, built from its words.
+"""hOCR, ALTO, TSV and Word (.docx) of a reading, every page in one document, built from its words.
 
 Boxes are the words' boxes (pixels of each upright original page, as in the JSON answer);
 a line's, paragraph's or block's box is the union of its words' boxes. The searchable PDF
-is built elsewhere (searchable.py); its media type is listed here with the others.
+is built elsewhere (searchable.py), the Word document in docx.py; their media types are
+listed here with the others.
 """
 
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
-from . import layout
+from . import docx, layout
 from .layout import Box
 from .result import PageResult
 
@@ -17,6 +18,7 @@ MIMETYPES = {
     "alto": "application/xml",
     "tsv": "text/tab-separated-values",
     "pdf": "application/pdf",
+    "docx": docx.MIMETYPE,
 }
 SOFTWARE = {"tesseract": "tesseract", "ppocr": "PP-OCRv6 (rapidocr)"}
 _XHTML_HEAD = (
@@ -42,8 +44,8 @@ _TSV_COLUMNS = (
 
 
 def render(pages: Sequence[PageResult], fmt: str) -> bytes:
-    """The document of format fmt ("hocr", "alto" or "tsv") holding every page."""
-    return {"hocr": hocr, "alto": alto, "tsv": tsv}[fmt](pages)
+    """The document of format fmt ("hocr", "alto", "tsv" or "docx") holding every page."""
+    return {"hocr": hocr, "alto": alto, "tsv": tsv, "docx": docx.document}[fmt](pages)
 
 
 def _software(pages: Sequence[PageResult]) -> str:

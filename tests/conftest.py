@@ -13,6 +13,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from app import create_app
+from ocr.engines import tesseract
 
 ROOT = Path(__file__).resolve().parent.parent
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
@@ -25,6 +26,14 @@ def restore_pillow_limit():
     limit = Image.MAX_IMAGE_PIXELS
     yield
     Image.MAX_IMAGE_PIXELS = limit
+
+
+@pytest.fixture(autouse=True)
+def restore_tesseract_mode():
+    """create_app chooses how the process runs Tesseract (OCR_ENGINE); keep one test's choice out of the next."""
+    before = tesseract.mode()
+    yield
+    tesseract.use(before)
 
 
 @pytest.fixture

@@ -218,6 +218,7 @@ def test_bad_input_gets_its_4xx_and_the_server_keeps_serving(client, case):
     body = response.get_data(as_text=True)
     assert (response.status_code, response.mimetype) == (case.status, "application/json"), body
     error = response.json["error"]
+    assert error.pop("request_id") == response.headers["X-Request-ID"]
     assert set(error) == {"code", "message"}
     assert error["code"] == case.code
     assert case.hint in error["message"]
@@ -315,7 +316,11 @@ def test_chunked_oversized_body_is_refused_at_the_limit(client, content_type):
         environ_overrides={"wsgi.input_terminated": True},  # as gunicorn marks a chunked body
     )
     assert response.status_code == 413
-    assert response.json["error"] == {"code": "too_large", "message": UPLOAD_LIMIT_MESSAGE}
+    assert response.json["error"] == {
+        "code": "too_large",
+        "message": UPLOAD_LIMIT_MESSAGE,
+        "request_id": response.headers["X-Request-ID"],
+    }
     assert body.consumed <= UPLOAD_LIMIT
 
 
@@ -335,7 +340,14 @@ def test_chunked_body_under_the_limit_is_read(client):
 # --- options that are not options ---------------------------------------------
 
 
-def test_free_form_tesseract_settings_are_ignored(client):
+@pytest.fixture
+def cli_client(tmp_path):
+    """A server running the `tesseract` command (OCR_ENGINE=cli), whose arguments and files are watched here."""
+    return create_app({"TESTING": True, "SLOT_DIR": str(tmp_path), "TIMEOUT_S": 30, "ENGINE": "cli"}).test_client()
+
+
+def test_free_form_tesseract_settings_are_ignored(cli_client):
+    client = cli_client
     fields = {"config": "--tessdata-dir /tmp", "oem": "0", "tessdata-dir": "/tmp", "c": "tessedit_write_images=1"}
     with mock.patch("pytesseract.image_to_data", wraps=pytesseract.image_to_data) as image_to_data:
         response = client.post(
@@ -352,7 +364,8 @@ def test_free_form_tesseract_settings_are_ignored(client):
 # --- no leftovers -------------------------------------------------------------
 
 
-def test_a_failed_tesseract_run_leaves_no_temp_file(client, tmp_path, monkeypatch):
+def test_a_failed_tesseract_run_leaves_no_temp_file(cli_client, tmp_path, monkeypatch):
+    client = cli_client
     assert read_small_png(client) == ["ok", "42"]  # the language list is cached before Tesseract breaks
     scratch = tmp_path / "scratch"
     scratch.mkdir()

@@ -1,14 +1,18 @@
 """The upload and camera pages in Debian's Chromium, driven by Playwright, against a live server."""
 
 import io
+import json
 import re
 import threading
+import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
 from conftest import SAMPLE_TEXT, document, draw_text, encode, pixelated_print, words_of
-from fakecam import document_frame, write_y4m
+from docx import Document
+from fakecam import document_frame, write_y4m, write_y4m_scenes
 from flask import render_template
 from PIL import Image
 from playwright.sync_api import expect, sync_playwright
@@ -315,3 +319,312 @@ def test_upload_page_reads_a_document_as_a_job_page_by_page_and_resumes_it(
     with page.expect_request(lambda request: request.method == "POST" and request.url.endswith("/ocr?format=json")):
         page.set_input_files("#image-input", str(photo))  # a single image is read at once, not as a job
     expect(text).to_contain_text("lazy dogs", timeout=30_000)
+
+
+# --- after the reading: doubtful words, pages, correcting, reading aloud -------------
+
+# Records what the page hands the browser's speech synthesis and clipboard, which speak and copy for real otherwise.
+SPY_ON_SPEECH_AND_CLIPBOARD = """
+window.spoken = [];
+window.speechCancelled = 0;
+speechSynthesis.speak = (utterance) => { window.spoken.push({ text: utterance.text, lang: utterance.lang }); };
+speechSynthesis.cancel = () => { window.speechCancelled += 1; };
+window.copied = null;
+navigator.clipboard.writeText = async (text) => { window.copied = text; };
+"""
+
+
+def read_on_page(page, path: Path) -> dict:
+    """Choose the file on the open page; the JSON answer the page shows, once shown."""
+    with page.expect_response(lambda response: "/ocr?format=json" in response.url, timeout=60_000) as answer:
+        page.set_input_files("#image-input", str(path))
+    expect(page.locator("#result-meta")).to_contain_text("confidence", timeout=30_000)
+    return answer.value.json()
+
+
+def test_doubtful_words_are_marked_on_an_unsure_reading_and_not_on_a_clean_one(open_page, unsure_photo, photo):
+    page = open_page("/")
+    page.select_option("#engine-select", "tesseract")  # Tesseract's doubt; PP-OCRv6 reads this pixelated print surely
+    reading = read_on_page(page, unsure_photo)
+    text, marks = page.locator("#ocr-text"), page.locator("#ocr-text mark.doubtful")
+    doubtful = [word for word in reading["words"] if word["confidence"] < 60]
+    assert doubtful  # the pixelated print is read at a confidence of 12-36
+    expect(marks).to_have_count(len(doubtful))
+    assert marks.all_inner_texts() == [word["text"] for word in doubtful]
+    assert marks.first.get_attribute("title") == f"confidence {round(doubtful[0]['confidence'])}%"
+    assert text.evaluate("pre => pre.tagName") == "PRE"
+    assert text.inner_text() == reading["text"]  # the marks add no text
+    expect(page.locator("#doubtful-legend")).to_be_visible()
+    expect(page.locator("#doubtful-legend")).to_contain_text("under 60%")
+
+    clean = read_on_page(page, photo)
+    expect(text).to_contain_text("lazy dogs")
+    assert min(word["confidence"] for word in clean["words"]) >= 60
+    expect(marks).to_have_count(0)
+    expect(page.locator("#doubtful-legend")).to_be_hidden()
+    assert text.inner_text() == clean["text"]
+
+
+def test_pages_of_a_document_show_as_blocks_under_headings(open_page, tmp_path):
+    pdf = tmp_path / "freight.pdf"
+    pdf.write_bytes(document(["Page 1 line 1\nthe freight report", "Page 2 line 1\nof barrels", "Page 3 line 1"]))
+    page = open_page("/")
+    reading = read_on_page(page, pdf)  # this server has no job queue: the page reads it with /ocr
+    text = page.locator("#ocr-text")
+    assert text.inner_text() == reading["text"]  # the form feeds included, the headings not
+    assert reading["text"].count("\f") == 2
+    blocks = text.locator("span.page")
+    expect(blocks).to_have_count(3)
+    headings = blocks.evaluate_all(
+        "spans => spans.map(span => { const style = getComputedStyle(span, '::before');"
+        " return [style.content, style.display]; })"
+    )
+    assert headings == [[f'"Page {n}"', "block"] for n in (1, 2, 3)]  # generated content: not in innerText
+    # the last line of page 1 and the first of page 2 no longer share a line
+    boxes = [blocks.nth(n).evaluate("span => span.getBoundingClientRect().toJSON()") for n in range(3)]
+    assert boxes[0]["bottom"] <= boxes[1]["top"] and boxes[1]["bottom"] <= boxes[2]["top"]
+
+
+def test_a_corrected_word_goes_into_copy_and_the_downloads_but_not_to_the_server(open_page, photo):
+    page = open_page("/", accept_downloads=True)
+    page.add_init_script(SPY_ON_SPEECH_AND_CLIPBOARD)
+    page.reload()
+    reading = read_on_page(page, photo)
+    corrected = reading["text"].replace("lazy", "sleepy")
+    assert corrected != reading["text"]
+    requests = []  # what the page asks of the server from here on
+    page.on("request", lambda request: requests.append(f"{request.method} {urlsplit(request.url).path}"))
+
+    page.click("#edit-button")
+    editor = page.locator("textarea#ocr-editor")
+    expect(editor).to_be_focused()
+    expect(page.locator("#ocr-text")).to_be_hidden()
+    assert editor.input_value() == reading["text"]
+    at = reading["text"].index("lazy")
+    editor.evaluate("(area, at) => area.setSelectionRange(at, at + 4)", at)  # select the word, as a double click does
+    page.keyboard.type("sleepy")
+    page.click("#copy-button")  # while still editing: the text as it is now
+    assert page.evaluate("window.copied") == corrected
+    page.click("#edit-button")  # Done
+    expect(page.locator("#ocr-text")).to_be_visible()
+    assert page.locator("#ocr-text").inner_text() == corrected
+    expect(page.locator("#edited-note")).to_be_visible()
+    page.click("#copy-button")
+    assert page.evaluate("window.copied") == corrected
+    with page.expect_download() as download:
+        page.click("#download-link")
+    assert download.value.suggested_filename == "ocr.txt"
+    assert Path(download.value.path()).read_text() == corrected
+    assert requests == []  # the correction stayed in the page
+
+    with page.expect_download() as download:
+        page.click("#docx-button")
+    assert download.value.suggested_filename == "ocr.docx"
+    assert requests == ["POST /export"]  # a document the server makes, from the corrected text
+    paragraphs = [paragraph.text for paragraph in Document(download.value.path()).paragraphs]
+    assert "sleepy" in " ".join(paragraphs) and "lazy" not in " ".join(paragraphs)
+
+
+def test_tab_selects_each_doubtful_word_and_escape_lets_tab_leave(open_page, unsure_photo):
+    page = open_page("/")
+    page.select_option("#engine-select", "tesseract")
+    read_on_page(page, unsure_photo)
+    marked = page.locator("#ocr-text mark.doubtful").all_inner_texts()
+    assert len(marked) >= 3
+    page.click("#edit-button")
+    editor = page.locator("#ocr-editor")
+    selected = "area => area.value.slice(area.selectionStart, area.selectionEnd)"
+    for word in marked[:3]:
+        page.keyboard.press("Tab")
+        assert editor.evaluate(selected) == word
+    page.keyboard.press("Shift+Tab")
+    assert editor.evaluate(selected) == marked[1]
+    page.keyboard.type("fixed")  # a corrected word is no longer doubtful
+    page.keyboard.press("Escape")
+    page.keyboard.press("Tab")
+    expect(editor).not_to_be_focused()  # not trapped: Escape, then Tab leaves
+    page.click("#edit-button")
+    assert page.locator("#ocr-text mark.doubtful").all_inner_texts() == [marked[0]] + marked[2:]
+
+
+def test_read_aloud_speaks_the_corrected_text_and_stop_cancels_it(open_page, photo):
+    page = open_page("/")
+    page.add_init_script(SPY_ON_SPEECH_AND_CLIPBOARD)
+    page.reload()
+    reading = read_on_page(page, photo)
+    button = page.locator("#read-aloud-button")
+    expect(button).to_be_visible()
+    button.click()
+    expect(button).to_have_text("Stop")
+    spoken = page.evaluate("window.spoken")
+    assert words_of(" ".join(part["text"] for part in spoken)) == words_of(reading["text"])
+    assert {part["lang"] for part in spoken} == {"en"}  # the reading's eng
+    button.click()
+    expect(button).to_have_text("Read aloud")
+    assert page.evaluate("window.speechCancelled") >= 2  # before speaking, and Stop
+
+    page.click("#edit-button")
+    page.locator("#ocr-editor").fill("Corrected words only")
+    button.click()
+    assert page.evaluate("window.spoken").pop()["text"] == "Corrected words only"
+
+
+def test_read_aloud_is_hidden_without_speech_synthesis(open_page, photo):
+    page = open_page("/")
+    page.add_init_script("delete Window.prototype.speechSynthesis; delete window.speechSynthesis;")
+    page.reload()
+    assert page.evaluate("'speechSynthesis' in window") is False
+    read_on_page(page, photo)
+    expect(page.locator("#read-aloud-button")).to_be_hidden()
+    expect(page.locator("#edit-button")).to_be_visible()
+
+
+# --- live reading on the camera page --------------------------------------------
+
+SECOND_TEXT = "Pack my box with five\ndozen liquor jugs"  # two lines: one would not fit the sheet
+FAKE_CAMERA = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
+# what the page does to its document when the tab is hidden, and shown again
+SET_HIDDEN = """(hidden) => {
+  Object.defineProperty(document, "hidden", { configurable: true, get: () => hidden });
+  const state = hidden ? "hidden" : "visible";
+  Object.defineProperty(document, "visibilityState", { configurable: true, get: () => state });
+  document.dispatchEvent(new Event("visibilitychange"));
+}"""
+
+
+@pytest.fixture
+def open_live_camera(open_page, tmp_path):
+    """open_live_camera(*texts) -> the camera page, its fake camera showing a page of each text in
+    turn, 3 s each, in a loop; and the times of its POSTs to /ocr, as they are sent."""
+
+    def open_(*texts):
+        video = tmp_path / "scenes.y4m"
+        write_y4m_scenes(video, [document_frame(text=text) for text in texts], frames=30)
+        page = open_page("/camera", *FAKE_CAMERA, f"--use-file-for-fake-video-capture={video}")
+        posts = []
+        page.on("request", lambda request: posts.append(time.monotonic()) if is_ocr_post(request) else None)
+        expect(page.locator("#live-toggle")).to_be_enabled(timeout=15_000)
+        expect(page.locator("#freeze-button")).to_be_disabled()  # nothing to freeze before Live
+        return page, posts
+
+    return open_
+
+
+def is_ocr_post(request) -> bool:
+    return request.method == "POST" and "/ocr" in request.url
+
+
+def posts_while(page, posts: list, seconds: float) -> int:
+    """How many POSTs the page sends in the next `seconds`, after one already in flight is answered."""
+    page.wait_for_timeout(500)
+    before = len(posts)
+    page.wait_for_timeout(seconds * 1000)
+    return len(posts) - before
+
+
+def test_live_mode_reads_and_updates_without_capture_and_freeze_keeps_the_reading(open_live_camera):
+    page, posts = open_live_camera(SAMPLE_TEXT, SECOND_TEXT)
+    page.check("#live-toggle")
+    text = page.locator("#ocr-text")
+    expect(text).to_contain_text("lazy dogs", timeout=30_000)  # no Capture pressed
+    expect(text).to_contain_text("liquor jugs", timeout=30_000)  # the camera turned to the next page
+    assert words_of(text.inner_text()) in (words_of(SAMPLE_TEXT), words_of(SECOND_TEXT))
+    assert int(page.locator("#live-overlay").get_attribute("data-words")) > 0  # boxes over the video
+
+    page.click("#freeze-button")
+    expect(page.locator("#freeze-button")).to_have_attribute("aria-pressed", "true")
+    frozen = text.inner_text()
+    assert posts_while(page, posts, 4) == 0  # longer than a scene: the camera moved on meanwhile
+    assert text.inner_text() == frozen
+    assert page.evaluate("document.getElementById('camera-video').paused")  # the picture under the boxes stays
+
+    with page.expect_request(is_ocr_post, timeout=15_000):  # Resume reads the picture as it is now
+        page.click("#freeze-button")
+    expect(page.locator("#freeze-button")).to_have_attribute("aria-pressed", "false")
+    page.evaluate(SET_HIDDEN, True)
+    assert posts_while(page, posts, 4) == 0  # a hidden tab sends nothing
+    with page.expect_request(is_ocr_post, timeout=15_000):
+        page.evaluate(SET_HIDDEN, False)  # shown again, it reads again
+
+    page.uncheck("#live-toggle")
+    assert posts_while(page, posts, 4) == 0
+    assert page.locator("#live-overlay").get_attribute("data-words") == "0"
+    expect(page.locator("#freeze-button")).to_be_disabled()
+
+
+def test_live_mode_skips_a_picture_it_has_read(open_live_camera):
+    page, posts = open_live_camera(SAMPLE_TEXT)  # a still camera
+    page.check("#live-toggle")
+    expect(page.locator("#ocr-text")).to_contain_text("lazy dogs", timeout=30_000)
+    expect(page.locator("#camera-status")).to_contain_text("waiting for the picture to change", timeout=10_000)
+    assert posts_while(page, posts, 3) == 0
+
+
+def test_live_mode_waits_as_long_as_a_busy_server_asks(open_live_camera):
+    page, _ = open_live_camera(SAMPLE_TEXT)
+    answered = []
+
+    def busy_once(route):
+        answered.append(time.monotonic())
+        if len(answered) > 1:
+            route.continue_()
+            return
+        busy = {"error": {"code": "overloaded", "message": "The server is busy; try again in a few seconds."}}
+        route.fulfill(status=503, headers={"Retry-After": "3"}, content_type="application/json", body=json.dumps(busy))
+
+    page.route(re.compile(r"/ocr\?"), busy_once)
+    page.check("#live-toggle")
+    expect(page.locator("#camera-status")).to_contain_text("busy; live reading resumes in 3 s", timeout=15_000)
+    expect(page.locator("#ocr-text")).to_contain_text("lazy dogs", timeout=30_000)
+    assert answered[1] - answered[0] >= 2.9  # Retry-After: 3
+    expect(page.locator("#error")).to_be_hidden()  # busy is not an error: the page waits and goes on
+
+
+# --- API keys -----------------------------------------------------------------
+
+API_KEY = "tab-key-3e9a71"
+
+
+@pytest.fixture
+def open_keyed_page(tmp_path):
+    """open_page, of a live server started with OCR_API_KEYS."""
+    from app import create_app
+
+    app = create_app({"TESTING": True, "SLOT_DIR": str(tmp_path), "TIMEOUT_S": 30, "API_KEYS": API_KEY})
+    for url in serve(app):
+        yield from page_opener(url)
+
+
+def test_upload_page_asks_for_the_api_key_once_a_tab(open_keyed_page, photo):
+    page = open_keyed_page("/", accept_downloads=True)
+    answers = []
+    page.on("response", lambda response: answers.append((response.url, response.status)))
+    sent_keys = []
+    page.on("request", lambda request: sent_keys.append(request.headers.get("authorization")))
+    dialog = page.get_by_role("dialog", name="API key needed")
+    page.set_input_files("#image-input", str(photo))
+    expect(dialog).to_be_visible(timeout=30_000)  # after the first 401
+    assert any(url.endswith("/ocr?format=json") and status == 401 for url, status in answers)
+    expect(page.locator("#api-key-input")).to_be_focused()
+    page.fill("#api-key-input", "not-the-key")
+    page.click("#api-key-submit")
+    expect(page.locator("#api-key-message")).to_contain_text("did not accept", timeout=30_000)  # asked again
+    expect(dialog).to_be_visible()
+    page.fill("#api-key-input", API_KEY)
+    page.press("#api-key-input", "Enter")
+    expect(page.locator("#ocr-text")).to_contain_text("lazy dogs", timeout=30_000)
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#error")).to_be_hidden()
+    assert page.evaluate("sessionStorage.getItem('ocr-api-key')") == API_KEY
+    with page.expect_download() as download:  # a download is an API call too: it carries the key
+        page.click("[data-format=pdf]")
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
+
+    page.reload()  # the same tab: the key is kept, nothing is asked
+    answers.clear()
+    sent_keys.clear()
+    page.set_input_files("#image-input", str(photo))
+    expect(page.locator("#ocr-text")).to_contain_text("lazy dogs", timeout=30_000)
+    expect(dialog).to_be_hidden()
+    assert not any(status == 401 for _, status in answers)
+    assert f"Bearer {API_KEY}" in sent_keys

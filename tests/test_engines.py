@@ -167,7 +167,7 @@ def post_for_error(client, data: bytes, content_type: str = "image/png", **field
 
 def error_of(response) -> tuple[int, str, str]:
     assert response.mimetype == "application/json"
-    assert set(response.json) == {"error"} and set(response.json["error"]) == {"code", "message"}
+    assert set(response.json) == {"error"} and set(response.json["error"]) == {"code", "message", "request_id"}
     return response.status_code, response.json["error"]["code"], response.json["error"]["message"]
 
 

@@ -112,7 +112,7 @@ def assert_answered(response) -> None:
     assert response.status_code in ALLOWED, body
     assert "Traceback" not in body
     if response.status_code >= 400 and response.mimetype == "application/json":
-        assert set(response.json["error"]) == {"code", "message"}
+        assert set(response.json["error"]) == {"code", "message", "request_id"}
         assert response.json["error"]["message"]
 
 

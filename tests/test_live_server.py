@@ -30,7 +30,8 @@ STARTUP_WAIT_S = 60
 class Server:
     """One gunicorn master on a free port, with its own TMPDIR and log file."""
 
-    def __init__(self, tmp: Path, log: Path):
+    def __init__(self, tmp: Path, log: Path, settings: dict[str, str] | None = None):
+        """`settings` adds to or overrides the environment below (OCR_* and others)."""
         self.tmp, self.log = tmp, log
         self.port = free_port()
         env = {name: value for name, value in os.environ.items() if not name.startswith("OCR_")}
@@ -45,6 +46,7 @@ class Server:
             OCR_MAX_UPLOAD_MB=str(MAX_UPLOAD_MB),
             OCR_WORKERS="2",  # two processes, so the OCR bound must hold across them
         )
+        env.update(settings or {})
         with log.open("wb") as output:
             self.process = subprocess.Popen(
                 [str(GUNICORN), "--config", "gunicorn.conf.py", "app:create_app()"],
@@ -171,12 +173,13 @@ def server(tmp_path_factory):
 
 
 def test_runaway_ocr_is_stopped_with_504_and_leaves_nothing(server):
-    status, _, body = server.post_image(dense_page(), "?preprocess=none")
+    status, headers, body = server.post_image(dense_page(), "?preprocess=none")
     assert status == 504, body
     assert json.loads(body) == {
         "error": {
             "code": "timeout",
             "message": f"OCR took longer than {TIMEOUT_S} s and was stopped; send a smaller or clearer image",
+            "request_id": headers["X-Request-ID"],
         }
     }
     # pytesseract kills and reaps Tesseract before the answer is written: nothing to wait for

@@ -8,6 +8,7 @@ import ocr
 from ocr import renderings
 from ocr.errors import JobNotFound, JobNotReady, OcrError
 from ocr.jobs.queue import Jobs, unavailable_as_error
+from web.auth import key_required
 from web.responses import document_response, result_response
 from web.uploads import limits, ocr_options, read_request, response_format
 
@@ -24,6 +25,9 @@ class JobsOff(OcrError):
 @bp.before_request
 def _errors_as_json() -> None:
     g.json_errors = True  # a program polls these routes: errors come as JSON, whatever it accepts
+
+
+bp.before_request(key_required("API_KEYS", "/jobs"))  # open unless OCR_API_KEYS is set
 
 
 @bp.post("/jobs")

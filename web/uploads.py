@@ -17,6 +17,7 @@ from ocr.preprocess import STEPS
 # By Accept header; hOCR, ALTO and TSV only by the format field, since browsers accept XML.
 NEGOTIABLE = {"text": "text/plain", "json": "application/json", "html": "text/html", "pdf": "application/pdf"}
 FORMATS = {**NEGOTIABLE, **renderings.MIMETYPES}
+OPTION_FIELDS = ("lang", "psm", "preprocess", "engine", "previews", "format")  # fields of a query, form or JSON body
 
 
 class InMemoryRequest(Request):
@@ -27,15 +28,17 @@ class InMemoryRequest(Request):
 
 
 def read_request() -> tuple[dict[str, str], bytes]:
-    """Options and image bytes from a multipart form, a raw image/* (or PDF) body or a JSON body."""
+    """Options and image bytes from a multipart form, a raw image/* (or PDF) body or a JSON body.
+
+    Options come from the query, and from the form or the JSON body too: there the body's value
+    is used, after the query's was checked as well (every value sent must be valid).
+    """
     mimetype = request.mimetype
     if mimetype == "application/json":
         return _read_json()
-    fields = request.values.to_dict()
-    if len(request.values.getlist("lang")) > 1:  # a multi-select sends one field per language
-        fields["lang"] = "+".join(request.values.getlist("lang"))
     _refuse_cut_off_body()
     if mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        fields = _merge(_fields_of(request.args), _fields_of(request.form))
         upload = request.files.get("image")
         if upload is None:
             raise MissingImage(_missing_upload_message())
@@ -43,11 +46,32 @@ def read_request() -> tuple[dict[str, str], bytes]:
     if mimetype.startswith("image/") or mimetype in ("application/pdf", "application/octet-stream"):
         data = request.get_data(cache=False)
         _refuse_cut_off_body()
-        return request.args.to_dict(), data
+        return _fields_of(request.args), data
     raise MissingImage(
         "no image in the request: send multipart field 'image' (curl -F image=@photo.jpg), "
         'a raw body with Content-Type image/png or image/jpeg, or JSON {"image": "<base64>"}'
     )
+
+
+def _fields_of(values) -> dict[str, str]:
+    """A query's or a form's fields; a multi-select sends one 'lang' field per language."""
+    fields = values.to_dict()
+    if len(values.getlist("lang")) > 1:
+        fields["lang"] = "+".join(values.getlist("lang"))
+    return fields
+
+
+def _merge(query: dict[str, str], body: dict[str, str]) -> dict[str, str]:
+    """The body's fields over the query's, once the query's values they replace are found valid;
+    languages named in both are read together."""
+    replaced = {name: query[name] for name in OPTION_FIELDS if name in query and name in body and name != "lang"}
+    if replaced:
+        response_format(replaced)
+        ocr_options(replaced)
+    fields = query | body
+    if "lang" in query and "lang" in body:
+        fields["lang"] = f"{query['lang']}+{body['lang']}"
+    return fields
 
 
 def _refuse_cut_off_body() -> None:
@@ -77,12 +101,30 @@ def _read_json() -> tuple[dict[str, str], bytes]:
     _refuse_cut_off_body()
     if not isinstance(body, dict):
         raise MalformedRequest('the body is not a JSON object; send {"image": "<base64 or data: URL>"}')
-    fields = request.args.to_dict()
-    fields.update({k: str(v) for k, v in body.items() if k != "image" and isinstance(v, (str, int))})
+    fields = _merge(_fields_of(request.args), _json_fields(body))
     image = body.get("image")
     if not isinstance(image, str) or not image.strip():
         raise MissingImage('the JSON has no "image" string; send {"image": "<base64 or data: URL>"}')
     return fields, _decode_base64(image)
+
+
+def _json_fields(body: dict) -> dict[str, str]:
+    """The options of a JSON body as the strings a form would send: numbers as digits, true and
+    false as 'true' and 'false'. Other fields are ignored; an option of another type is refused."""
+    fields = {}
+    for name in OPTION_FIELDS:
+        if name not in body:
+            continue
+        value = body[name]
+        if isinstance(value, bool):
+            fields[name] = "true" if value else "false"
+        elif isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+            fields[name] = str(int(value))
+        elif isinstance(value, str):
+            fields[name] = value
+        else:
+            raise InvalidOption(f'the JSON field "{name}" holds {type(value).__name__}; send a string (or a number)')
+    return fields
 
 
 def _decode_base64(value: str) -> bytes:
@@ -111,8 +153,8 @@ def _decode_base64(value: str) -> bytes:
 
 def response_format(fields: dict[str, str]) -> str:
     """`format` field if present, else the Accept header; */* or none gives text."""
-    requested = fields.get("format", "").strip().lower()
-    if requested:
+    requested = fields.get("format")
+    if requested is not None:
         if requested not in FORMATS:
             raise InvalidOption(f"format {requested[:20]!r} is not offered; use one of: {', '.join(FORMATS)}")
         return requested

@@ -1,9 +1,14 @@
-"""The only module that runs Tesseract (through pytesseract): one run per page."""
+"""Tesseract behind one interface, run one of two ways (OCR_ENGINE): `api`, warm engines inside this
+process through tesserocr (tesseract_api.py), or `cli`, one `tesseract` process per image through
+pytesseract, the only pytesseract user. Every reading of a page comes through here."""
 
 import functools
 import os
+import re
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Protocol
 
 import pytesseract
 from PIL import Image
@@ -13,18 +18,68 @@ from ..result import Word
 
 # Debian's Tesseract spins one OpenMP thread per core; with several pages or
 # requests in flight that oversubscribes the CPU (8x slower measured on 2 cores).
+# Set before tesserocr loads its libtesseract too (the wheel's build has no OpenMP today).
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+MODES = ("api", "cli")
+# The warm engine: 0.3-0.6 of plain `tesseract`'s time on a webcam frame, as accurate (README,
+# "Speed"; bench/speed.py and bench/accuracy.py measure both side by side).
+DEFAULT_MODE = "api"
+
+
+class Reader(Protocol):
+    """One way of running Tesseract: words with boxes and confidences, OSD, and its version."""
+
+    mode: str
+
+    def recognize_words(
+        self, image: Image.Image, *, lang: str, psm: int, timeout_s: float, dpi: int | None
+    ) -> tuple[Word, ...]: ...
+
+    def detect_rotation(self, image: Image.Image, *, timeout_s: float) -> tuple[int, float] | None: ...
+
+    def version(self) -> str: ...
+
+
+# The reader is a setting of the process, not passed down with each page: its warm engines
+# belong to the process (like OMP_THREAD_LIMIT above, or Pillow's pixel limit), and every
+# app a process builds serves one configuration. create_app() chooses it from OCR_ENGINE,
+# and so does the job worker, which builds its app with create_app().
+_reader: Reader | None = None
+
+
+def use(mode: str, *, slots: int | None = None) -> None:
+    """Read with `mode` ('api' or 'cli') from now on in this process; `slots` is how many pages
+    may be read at once (the api keeps that many engines warm per language set)."""
+    global _reader
+    if mode not in MODES:
+        raise ValueError(f"OCR_ENGINE={mode!r}: use one of {', '.join(MODES)}")
+    if mode == "api":
+        from .tesseract_api import InProcess  # tesserocr is loaded only by a server that reads with it
+
+        slots = slots or os.cpu_count() or 1
+        if not (isinstance(_reader, InProcess) and _reader.slots == slots):  # keep warm engines warm
+            _reader = InProcess(tessdata(), slots=slots)
+    elif not isinstance(_reader, CommandLine):
+        _reader = CommandLine()
+
+
+def mode() -> str:
+    """How Tesseract runs in this process: 'api' or 'cli'."""
+    return _current().mode
+
+
+def _current() -> Reader:
+    if _reader is None:
+        use(DEFAULT_MODE)
+    return _reader
 
 
 def recognize_words(
     image: Image.Image, *, lang: str, psm: int, timeout_s: float, dpi: int | None = None
 ) -> tuple[Word, ...]:
-    """Run Tesseract once and return its words, in the pixel space of `image`."""
-    with _tesseract_run(image, timeout_s, "OCR"):
-        data = pytesseract.image_to_data(
-            image, lang=lang, config=_config(psm, dpi), timeout=timeout_s, output_type=pytesseract.Output.DICT
-        )
-    return tuple(_words(data))
+    """Read `image` once and return its words, in the pixel space of `image`."""
+    return _current().recognize_words(image, lang=lang, psm=psm, timeout_s=timeout_s, dpi=dpi)
 
 
 def detect_rotation(image: Image.Image, *, timeout_s: float) -> tuple[int, float] | None:
@@ -32,14 +87,47 @@ def detect_rotation(image: Image.Image, *, timeout_s: float) -> tuple[int, float
     confidence; None when OSD cannot tell (too little text, or no osd data installed)."""
     if not has_osd():
         return None
-    try:
-        with _tesseract_run(image, timeout_s, "orientation detection"):
-            osd = pytesseract.image_to_osd(
-                image, config="--psm 0", timeout=timeout_s, output_type=pytesseract.Output.DICT
+    return _current().detect_rotation(image, timeout_s=timeout_s)
+
+
+def tesseract_version() -> str:
+    """The version of the Tesseract that reads the pages (tesserocr bundles its own)."""
+    return _current().version()
+
+
+def timed_out(what: str, timeout_s: float) -> OcrTimeout:
+    return OcrTimeout(f"{what} took longer than {timeout_s:g} s and was stopped; send a smaller or clearer image")
+
+
+# --- the command line, through pytesseract -------------------------------------------------
+
+
+class CommandLine:
+    """A `tesseract` process per image: nothing stays in memory, and a timeout kills the process."""
+
+    mode = "cli"
+
+    def recognize_words(
+        self, image: Image.Image, *, lang: str, psm: int, timeout_s: float, dpi: int | None
+    ) -> tuple[Word, ...]:
+        with _tesseract_run(image, timeout_s, "OCR"):
+            data = pytesseract.image_to_data(
+                image, lang=lang, config=_config(psm, dpi), timeout=timeout_s, output_type=pytesseract.Output.DICT
             )
-    except EngineFailure:
-        return None  # "Too few characters": short text is exactly where OSD guesses badly
-    return int(osd["rotate"]), float(osd["orientation_conf"])
+        return tuple(_words(data))
+
+    def detect_rotation(self, image: Image.Image, *, timeout_s: float) -> tuple[int, float] | None:
+        try:
+            with _tesseract_run(image, timeout_s, "orientation detection"):
+                osd = pytesseract.image_to_osd(
+                    image, config="--psm 0", timeout=timeout_s, output_type=pytesseract.Output.DICT
+                )
+        except EngineFailure:
+            return None  # "Too few characters": short text is exactly where OSD guesses badly
+        return int(osd["rotate"]), float(osd["orientation_conf"])
+
+    def version(self) -> str:
+        return command_line_version()
 
 
 def _config(psm: int, dpi: int | None) -> str:
@@ -64,9 +152,7 @@ def _tesseract_run(image: Image.Image, timeout_s: float, what: str) -> Iterator[
     except (pytesseract.TesseractError, pytesseract.TesseractNotFoundError, OSError) as e:
         raise EngineFailure(f"Tesseract failed: {e}") from e
     except RuntimeError as e:  # pytesseract's way of saying it killed Tesseract on timeout
-        raise OcrTimeout(
-            f"{what} took longer than {timeout_s:g} s and was stopped; send a smaller or clearer image"
-        ) from e
+        raise timed_out(what, timeout_s) from e
 
 
 def _words(data: dict) -> list[Word]:
@@ -91,10 +177,36 @@ def _words(data: dict) -> list[Word]:
     return words
 
 
+# --- what is installed: asked of the command line once ------------------------------------
+
+
 @functools.cache
+def _list_langs() -> tuple[str, tuple[str, ...]]:
+    """`tesseract --list-langs`, run once: the tessdata folder and every traineddata in it.
+
+    Both ways of running read this folder, so they offer the same languages (TESSDATA_PREFIX
+    moves it for both)."""
+    try:
+        done = subprocess.run(
+            [pytesseract.pytesseract.tesseract_cmd, "--list-langs"], capture_output=True, text=True, timeout=30
+        )
+    except OSError as e:
+        raise EngineFailure(f"Tesseract failed: {e}") from e
+    lines = done.stdout.splitlines()
+    folder = re.search(r'"(.*)"', lines[0]) if lines else None
+    if done.returncode or folder is None:
+        raise EngineFailure(f"Tesseract failed to list its languages: {done.stderr.strip()[:200]}")
+    return folder.group(1), tuple(sorted(line.strip() for line in lines[1:] if line.strip()))
+
+
 def traineddata() -> tuple[str, ...]:
     """Every traineddata Tesseract has, read once: `tesseract --list-langs` is a process start."""
-    return tuple(sorted(pytesseract.get_languages()))
+    return _list_langs()[1]
+
+
+def tessdata() -> str:
+    """The folder Tesseract reads its traineddata from."""
+    return _list_langs()[0]
 
 
 def installed_languages() -> tuple[str, ...]:
@@ -107,5 +219,6 @@ def has_osd() -> bool:
 
 
 @functools.cache
-def tesseract_version() -> str:
+def command_line_version() -> str:
+    """The version of the `tesseract` command (Debian's)."""
     return str(pytesseract.get_tesseract_version())

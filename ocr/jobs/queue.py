@@ -8,7 +8,7 @@ when Redis's visibility time-out passes, and another worker reads it.
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import redis
@@ -48,8 +48,11 @@ class Jobs:
         ppocr: Ppocr | None,
         timeout_s: float,
         max_waiting: int,
+        on_page: Callable[[PageResult], None] | None = None,
     ):
+        """`on_page` is told of each page a worker reads (for metrics), whether it was read or failed."""
         self.store, self.slots, self.ppocr, self.max_waiting = store, slots, ppocr, max_waiting
+        self.on_page = on_page
         self.redelivery_s = round(2 * timeout_s + REDELIVERY_MARGIN_S)
         self.celery = Celery("ocr", broker=_kombu_url(broker_url), set_as_current=False)
         self.celery.conf.update(
@@ -113,6 +116,8 @@ class Jobs:
         if isinstance(result.error, Overloaded):  # this machine's slots stayed busy: the page waits its turn again
             raise task.retry(countdown=RETRY_AFTER_S, max_retries=None)
         self.store.finish_page(job_id, result, worker)
+        if self.on_page is not None:
+            self.on_page(result)
         log.info(
             "job %s page %d read by %s: %s", job_id[:8], number, worker, result.error.code if result.error else "ok"
         )

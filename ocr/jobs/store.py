@@ -4,10 +4,13 @@ Keys, all removed together: `ocr:job:<id>` (a hash: status, times, counts, optio
 `ocr:job:<id>:upload` (the uploaded bytes), `ocr:job:<id>:pages` (page number -> status
 entry as JSON) and `ocr:job:<id>:results` (page number -> page result as JSON). The web
 server and every worker share them, so neither a restart nor a lost worker loses a job.
+Beside them, `ocr:jobs:<status>` sorted sets hold the ids of the jobs in each status, scored by
+when their keys expire, so the jobs in each status are counted without scanning every key.
 """
 
 import json
 import secrets
+import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
@@ -23,6 +26,7 @@ ID_BYTES = 24  # 192 random bits: the id is the only key to a job
 # A job nobody finishes (every worker gone for good) still leaves Redis after a day.
 UNFINISHED_TTL_S = 24 * 3600
 STATUSES = ("queued", "running", "done", "failed", "cancelled")
+BY_STATUS = "ocr:jobs:"  # + a status: the ids of the jobs in it, scored by when their keys expire
 
 # A page's result is recorded once: a page re-run after its worker was lost, or finishing
 # after the job was deleted, changes nothing. The page that completes the job finishes it.
@@ -35,8 +39,12 @@ if ARGV[4] == '1' then redis.call('HINCRBY', KEYS[1], 'pages_failed', 1) end
 local done = redis.call('HINCRBY', KEYS[1], 'pages_done', 1)
 if done >= tonumber(redis.call('HGET', KEYS[1], 'pages_total')) then
   local failed = tonumber(redis.call('HGET', KEYS[1], 'pages_failed'))
-  redis.call('HSET', KEYS[1], 'status', failed >= done and 'failed' or 'done', 'finished_at', ARGV[5])
+  local status = failed >= done and 'failed' or 'done'
+  redis.call('HSET', KEYS[1], 'status', status, 'finished_at', ARGV[5])
   for _, key in ipairs({KEYS[1], KEYS[2], KEYS[3], KEYS[4]}) do redis.call('EXPIRE', key, ARGV[6]) end
+  redis.call('ZREM', KEYS[5], ARGV[7])
+  redis.call('ZREM', KEYS[6], ARGV[7])
+  redis.call('ZADD', status == 'done' and KEYS[7] or KEYS[8], ARGV[8], ARGV[7])
 end
 return 1
 """
@@ -47,6 +55,9 @@ if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 if redis.call('HGET', KEYS[1], 'status') == 'queued' then
   redis.call('HSET', KEYS[1], 'status', 'running', 'started_at', ARGV[3])
+  local expires = redis.call('ZSCORE', KEYS[5], ARGV[4]) or ARGV[5]
+  redis.call('ZREM', KEYS[5], ARGV[4])
+  redis.call('ZADD', KEYS[6], expires, ARGV[4])
 end
 return 1
 """
@@ -91,6 +102,7 @@ class JobStore:
             pipe.set(keys[3], data)
             for key in keys:
                 pipe.expire(key, UNFINISHED_TTL_S)
+            pipe.zadd(BY_STATUS + "queued", {job_id: time.time() + UNFINISHED_TTL_S})
             pipe.execute()
         return job_id
 
@@ -145,14 +157,19 @@ class JobStore:
     def start_page(self, job_id: str, number: int, worker: str) -> bool:
         """Mark the page running on `worker`; False when it should not run (job gone, page done)."""
         entry = json.dumps({"status": "running", "worker": worker, "error": None})
-        return bool(self._start_page(keys=_keys(job_id), args=[number, entry, _now()]))
+        unfinished_expiry = time.time() + UNFINISHED_TTL_S  # for a job whose queued entry is missing
+        return bool(
+            self._start_page(
+                keys=_keys(job_id) + _status_keys(), args=[number, entry, _now(), job_id, unfinished_expiry]
+            )
+        )
 
     def finish_page(self, job_id: str, result: PageResult, worker: str) -> None:
         """Record the page's result (or error); the last page finishes the job."""
         error = None if result.error is None else {"code": result.error.code, "message": result.error.message}
         entry = {"status": "failed" if error else "done", "worker": worker, "error": error}
         self._finish_page(
-            keys=_keys(job_id),
+            keys=_keys(job_id) + _status_keys(),
             args=[
                 result.number,
                 json.dumps(records.page_record(result)),
@@ -160,12 +177,27 @@ class JobStore:
                 int(error is not None),
                 _now(),
                 self.ttl_s,
+                job_id,
+                time.time() + self.ttl_s,
             ],
         )
 
     def delete(self, job_id: str) -> bool:
         """Remove the job and everything it holds; False when there was none."""
-        return bool(self.redis.delete(*_keys(job_id)))
+        with self.redis.pipeline() as pipe:
+            pipe.delete(*_keys(job_id))
+            for key in _status_keys():
+                pipe.zrem(key, job_id)
+            return bool(pipe.execute()[0])
+
+    def counts(self) -> dict[str, int]:
+        """How many jobs are in each status, of those Redis still holds (expired ones are let go)."""
+        with self.redis.pipeline() as pipe:
+            for key in _status_keys():
+                pipe.zremrangebyscore(key, "-inf", time.time())
+                pipe.zcard(key)
+            found = pipe.execute()
+        return {status: int(found[2 * i + 1]) for i, status in enumerate(STATUSES)}
 
     def waiting(self, queue: str) -> int:
         """Pages queued and not yet taken by a worker."""
@@ -176,6 +208,11 @@ def _keys(job_id: str) -> list[str]:
     """The job's hash, its pages' status entries, their results, its upload."""
     base = PREFIX + job_id
     return [base, f"{base}:pages", f"{base}:results", f"{base}:upload"]
+
+
+def _status_keys() -> list[str]:
+    """The sorted sets of the jobs in each status, in STATUSES order."""
+    return [BY_STATUS + status for status in STATUSES]
 
 
 def _job_error(fields: dict, entries: dict[int, dict]) -> dict | None:

@@ -1,4 +1,5 @@
-// Camera page: live preview, camera choice, capture a frame and read it.
+// Camera page: live preview, camera choice, capture a frame and read it, or read it live (live.js).
+import { setUpLive } from "./live.js";
 import { recognizeAndShow, showError } from "./ocr-client.js";
 
 const video = document.getElementById("camera-video");
@@ -9,6 +10,7 @@ const select = document.getElementById("camera-select");
 const selectLabel = document.getElementById("camera-select-label");
 const fallback = document.getElementById("camera-fallback");
 const capturePreview = document.getElementById("capture-preview");
+const liveToggle = document.getElementById("live-toggle");
 // Frames are shrunk to this longest side before upload: enough for text, small to send.
 const MAX_SIDE = 1920;
 let stream = null;
@@ -19,6 +21,8 @@ function offerFallback(message) {
   say(message);
   fallback.hidden = false;
   captureButton.disabled = true;
+  live.stop();
+  liveToggle.disabled = true;
 }
 
 async function start(deviceId) {
@@ -52,7 +56,8 @@ async function start(deviceId) {
   startButton.hidden = true;
   fallback.hidden = true;
   captureButton.disabled = false;
-  say("Point the camera at the text and press Capture.");
+  liveToggle.disabled = false;
+  say("Point the camera at the text and press Capture, or switch Live on.");
   await listCameras(stream.getVideoTracks()[0]?.getSettings().deviceId);
 }
 
@@ -80,6 +85,7 @@ captureButton.addEventListener("click", async () => {
     showError("The camera has no picture yet; wait a moment and press Capture again.");
     return;
   }
+  live.stop(); // the captured reading stays, with its picture and boxes below
   const frame = await captureFrame();
   if (capturePreview.src) URL.revokeObjectURL(capturePreview.src);
   capturePreview.src = URL.createObjectURL(frame);
@@ -93,6 +99,7 @@ function hidePreviewOnceViewerShows() {
   capturePreview.hidden = !document.getElementById("viewer").hidden;
 }
 
+const live = setUpLive(video, say);
 startButton.addEventListener("click", () => start(select.value || undefined));
 select.addEventListener("change", () => start(select.value));
 start();

@@ -1,4 +1,5 @@
 // Upload page, multi-page documents: read as a job on the server, its progress and pages shown as they come.
+import { apiFetch } from "./api-key.js";
 import { formData, ok, recognizeAndShow, showError, showPartial, showReading } from "./ocr-client.js";
 
 const progress = document.getElementById("job-status");
@@ -17,7 +18,7 @@ export async function readDocument(blob, filename) {
   showProgress(null);
   try {
     const body = formData(blob, filename, { previews: "1" });
-    const job = await (await ok(await fetch("/jobs", { method: "POST", body }))).json();
+    const job = await (await ok(await apiFetch("/jobs", { method: "POST", body }))).json();
     if (current === upload) followJob(job.id);
   } catch (error) {
     if (current !== upload) return;
@@ -42,7 +43,7 @@ export async function followJob(id) {
     }
     showProgress(status);
     const result = await get(job, `/jobs/${id}/result?format=json`);
-    showReading(result, async (format) => ok(await fetch(`/jobs/${id}/result?format=${format}`)));
+    showReading(result, async (format) => ok(await apiFetch(`/jobs/${id}/result?format=${format}`)));
   } catch (error) {
     if (job !== current) return; // LEFT, or an answer that came after the job was left
     showError(error.code === "not_found"
@@ -93,7 +94,7 @@ function showProgress(status) {
  * throws LEFT once another reading has replaced the job, so nothing stale is shown. */
 async function get(job, path) {
   for (;;) {
-    const response = await fetch(path);
+    const response = await apiFetch(path);
     if (job !== current) throw LEFT;
     if (response.status !== 409 && response.status !== 503) {
       const answer = await (await ok(response)).json();

@@ -1,4 +1,7 @@
 // Shared by the upload and camera pages: post an image to /ocr and show the answer (a job's too).
+import { apiFetch } from "./api-key.js";
+import { currentText, isEdited, showPartialText, showText } from "./result-view.js";
+import { stopReading } from "./speech.js";
 
 const $ = (id) => document.getElementById(id);
 const maxUploadBytes = Number(document.body.dataset.maxUploadBytes || 0);
@@ -47,7 +50,7 @@ export async function ok(response) {
 /** POST an image blob to /ocr with the page's options, asking for `format`; resolves to the response. */
 async function post(blob, filename, format, extra = {}) {
   const body = formData(blob, filename, extra);
-  return ok(await fetch(`/ocr?format=${format}`, { method: "POST", body }));
+  return ok(await apiFetch(`/ocr?format=${format}`, { method: "POST", body }));
 }
 
 /** Show a spinner with elapsed seconds until the returned function is called. */
@@ -71,7 +74,8 @@ export function showError(message) {
 /** Show the text of a document still being read, its pages so far: nothing yet to view or download. */
 export function showPartial(text) {
   last = null;
-  $("ocr-text").textContent = text;
+  stopReading();
+  showPartialText(text);
   $("result-meta").textContent = "";
   showWarnings([]);
   $("viewer").hidden = true;
@@ -87,7 +91,8 @@ export function showReading(result, download) {
 
 /** Put the recognized text in #ocr-text (as text, never as HTML), with copy, downloads and the viewer. */
 function showResult(result) {
-  $("ocr-text").textContent = result.text;
+  if (result.text !== currentText()) stopReading(); // a live reading of the same text reads on
+  showText(result);
   showWarnings(result.warnings);
   const pages = result.pages || [result];
   const failed = pages.filter((page) => page.error).map((page) => `page ${page.number}: ${page.error.message}`);
@@ -184,13 +189,28 @@ export async function recognizeAndShow(blob, filename) {
   }
 }
 
+/** The reading in `format`, from the server; a corrected text's Word document is made from the text alone. */
+async function documentOf(format) {
+  if (format !== "docx" || !isEdited()) return last.download(format);
+  const headers = { "Content-Type": "text/plain; charset=utf-8" };
+  return ok(await apiFetch("/export?format=docx", { method: "POST", headers, body: currentText() }));
+}
+
+// the .txt holds the text as it is when it is downloaded, corrections included
+$("download-link").addEventListener("click", () => {
+  if (!last) return;
+  if (downloadUrl) URL.revokeObjectURL(downloadUrl);
+  downloadUrl = URL.createObjectURL(new Blob([currentText()], { type: "text/plain" }));
+  $("download-link").href = downloadUrl;
+});
+
 for (const button of document.querySelectorAll("[data-format]")) {
   button.addEventListener("click", async () => {
     if (!last) return;
     const format = button.dataset.format;
-    const done = showBusy(`Making ${button.textContent.trim()}`);
+    const done = showBusy(`Making ${button.dataset.what || button.textContent.trim()}`);
     try {
-      const file = await (await last.download(format)).blob();
+      const file = await (await documentOf(format)).blob();
       const link = document.createElement("a");
       link.href = URL.createObjectURL(file);
       link.download = `ocr.${format === "alto" ? "xml" : format}`;
@@ -206,7 +226,7 @@ for (const button of document.querySelectorAll("[data-format]")) {
 
 $("copy-button").addEventListener("click", async () => {
   try {
-    await navigator.clipboard.writeText($("ocr-text").textContent);
+    await navigator.clipboard.writeText(currentText());
     $("copy-button").textContent = "Copied";
     setTimeout(() => { $("copy-button").textContent = "Copy"; }, 1500);
   } catch {

@@ -1,0 +1,32 @@
+"""POST /ocr: read a posted image or document at once. Guarded by OCR_API_KEYS when it is set."""
+
+from functools import partial
+
+from flask import Blueprint, current_app, g
+
+import ocr
+from ocr import renderings
+from web import metrics
+from web.auth import key_required
+from web.responses import document_response, result_response
+from web.uploads import limits, ocr_options, read_request, response_format
+
+bp = Blueprint("api", __name__)
+bp.before_request(key_required("API_KEYS", "POST /ocr"))  # open unless OCR_API_KEYS is set
+
+
+@bp.post("/ocr")
+def recognize():
+    """Read the text of a posted image or document."""
+    fields, data = read_request()
+    g.fields = fields
+    answer = response_format(fields)
+    second = current_app.extensions["ppocr"]
+    options = ocr_options(fields)
+    slots = current_app.extensions["ocr_slots"]
+    counted = partial(metrics.observe_page, source="ocr")
+    if answer in renderings.MIMETYPES:
+        document = ocr.render(data, options, answer, limits=limits(), slots=slots, ppocr=second, on_page=counted)
+        return document_response(document, answer)
+    result = ocr.recognize(data, options, limits=limits(), slots=slots, ppocr=second, on_page=counted)
+    return result_response(result, answer)
