@@ -325,24 +325,38 @@ def test_short_upright_text_is_not_turned(client, text_image):
 
 
 def test_openapi_document_matches_the_server(client):
+    import json
+
     from ocr.options import ALLOWED_PSM
     from ocr.preprocess import STEPS
     from web.export import EXPORTS
     from web.uploads import FORMATS
 
     spec = client.get("/openapi.json").json
-    assert set(spec["paths"]) == {"/ocr", "/export", "/health", "/languages", "/jobs", "/jobs/{job_id}"} | {
+    assert set(spec["paths"]) == {"/ocr", "/export", "/health", "/languages", "/metrics", "/jobs", "/jobs/{job_id}"} | {
         "/jobs/{job_id}/result",
         "/jobs/{job_id}/pages/{number}",
     }
-    parameters = {p["name"]: p for p in spec["paths"]["/ocr"]["post"]["parameters"]}
-    assert set(parameters["format"]["schema"]["enum"]) == set(FORMATS)
-    results = {p["name"]: p for p in spec["paths"]["/jobs/{job_id}/result"]["get"]["parameters"]}
-    assert set(results["format"]["schema"]["enum"]) == set(FORMATS)
-    exports = {p["name"]: p for p in spec["paths"]["/export"]["post"]["parameters"]}
-    assert exports["format"]["schema"]["enum"] == list(EXPORTS)
-    assert parameters["psm"]["schema"]["enum"] == list(ALLOWED_PSM)
-    assert all(step in parameters["preprocess"]["description"] for step in STEPS)
+
+    def schema(path: str, method: str, name: str) -> dict:
+        listed = [_resolved(spec, p) for p in spec["paths"][path][method]["parameters"]]
+        return _resolved(spec, next(p for p in listed if p["name"] == name)["schema"])
+
+    assert set(schema("/ocr", "post", "format")["enum"]) == set(FORMATS)
+    assert set(schema("/jobs/{job_id}/result", "get", "format")["enum"]) == set(FORMATS)
+    assert schema("/export", "post", "format")["enum"] == list(EXPORTS)
+    assert all(str(psm) in json.dumps(schema("/ocr", "post", "psm")) for psm in ALLOWED_PSM)
+    assert all(step in schema("/ocr", "post", "preprocess")["pattern"] for step in STEPS)
+
+
+def _resolved(spec: dict, item: dict) -> dict:
+    """The object a local $ref points to, or the item itself."""
+    while "$ref" in item:
+        target = spec
+        for part in item["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        item = target
+    return item
 
 
 def test_thick_blurred_print_the_layout_pass_misses_is_read_as_one_block(tmp_path, text_image):

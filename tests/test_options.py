@@ -28,7 +28,10 @@ def test_valid_values():
 def test_preprocess_none_and_auto():
     assert parse(preprocess="none").steps == ()
     assert parse(preprocess="none").preprocess == "none"
-    assert parse(preprocess="AUTO").steps is None
+    assert parse(preprocess="auto").steps is None
+    # the field matches the pattern the OpenAPI document publishes, in full and case by case
+    with pytest.raises(InvalidOption, match="'auto', 'none' or a comma list"):
+        parse(preprocess="AUTO")
 
 
 def test_options_are_frozen():
