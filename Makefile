@@ -14,6 +14,11 @@ export PIPENV_NOSPIN := 1
 PYTHON ?= python3
 PIPENV := $(PYTHON) -m pipenv
 OCR_PACKAGES := tesseract-ocr tesseract-ocr-osd $(addprefix tesseract-ocr-,$(subst _,-,$(filter-out eng osd,$(LANGS)))) tesseract-ocr-eng
+# tesserocr (Tesseract inside the server, OCR_ENGINE=api) is built against Debian's libtesseract,
+# so it is the same Tesseract as the command's and reads every page as it does; its wheel brings
+# Tesseract 5.5, whose readings differ (README, "Speed"). Built once by `pipenv sync`, about a minute.
+TESSEROCR_BUILD_PACKAGES := libtesseract-dev libleptonica-dev pkg-config g++
+export PIP_NO_BINARY := tesserocr
 # for `make run` alone: the private Redis of the job queue, and nginx (with Lua, for its 408)
 # in front of gunicorn, openssl for HTTPS=1; workers elsewhere need only Tesseract
 SERVER_PACKAGES := redis-server nginx libnginx-mod-http-lua openssl
@@ -40,7 +45,7 @@ lint: .venv/.synced-dev
 	$(PIPENV) run ruff check .
 
 system-deps:
-	@scripts/ensure-debian-packages $(OCR_PACKAGES) python3-pip
+	@scripts/ensure-debian-packages $(OCR_PACKAGES) $(TESSEROCR_BUILD_PACKAGES) python3-pip
 
 server-deps:
 	@scripts/ensure-debian-packages $(SERVER_PACKAGES)

@@ -18,12 +18,14 @@ from ..result import Word
 
 # Debian's Tesseract spins one OpenMP thread per core; with several pages or
 # requests in flight that oversubscribes the CPU (8x slower measured on 2 cores).
-# Set before tesserocr loads its libtesseract too (the wheel's build has no OpenMP today).
+# Set here, before tesseract_api.py imports tesserocr: the OpenMP of the libtesseract it is built
+# against (Debian's, see the Makefile) reads the limit once, when the library loads.
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 MODES = ("api", "cli")
-# The warm engine: 0.3-0.6 of plain `tesseract`'s time on a webcam frame, as accurate (README,
-# "Speed"; bench/speed.py and bench/accuracy.py measure both side by side).
+# The warm engine: faster than a process a page, and the same text on every page of the accuracy
+# benchmark when tesserocr is built against Debian's libtesseract (README, "Speed";
+# bench/speed.py measures both side by side).
 DEFAULT_MODE = "api"
 
 
