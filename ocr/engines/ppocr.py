@@ -32,6 +32,12 @@ LANGUAGES = frozenset(
     "afr bos cat ces chi_sim chi_tra cym dan deu ell eng epo est eus fin fra gle glg hrv hun ind isl ita "
     "jpn lat lav lit msa mlt nld nor pol por ron slk slv spa sqi swe tur".split()
 )
+# PP-OCRv6's detector scales a page's short side up to 736 px, so its work grows with the
+# page's aspect: a 1x68 strip took two minutes, 3x400 four. A thin page is padded with its own
+# corner colour (right or bottom, boxes unchanged) to at most MAX_ASPECT times longer than wide,
+# and a short side under MIN_SIDE px to MIN_SIDE (or the long side): no line of text is lost.
+MAX_ASPECT = 16
+MIN_SIDE = 32
 STARTUP_TIMEOUT_S = 60.0  # loading and warming the models takes seconds; on a cold disk, far longer
 # Children kept loaded per server process between pages: one answers at once, more would hold
 # 100-500 MB each; a second page at the same time starts (and then ends) its own.
@@ -59,7 +65,7 @@ class Ppocr:
     ) -> tuple[Word, ...]:
         """Read `image`, seen at most `long_side` pixels on its long side when given (else
         rapidocr's own bound); words in reading order, boxes in `image`'s pixels."""
-        pixels = image if image.mode in ("L", "RGB") else image.convert("RGB")
+        pixels = _within_aspect(image if image.mode in ("L", "RGB") else image.convert("RGB"))
         with self.slots.run():
             child = _take_warm()
             try:
@@ -72,6 +78,20 @@ class Ppocr:
         words = columns.ordered_words([_line_words(line, image.size) for line in lines])
         gray = image.convert("L")
         return tuple(_fitted_to_ink(word, gray) for word in words)
+
+
+def _within_aspect(image: Image.Image) -> Image.Image:
+    """The page, padded at its right or bottom edge where it is thinner than MAX_ASPECT or MIN_SIDE allow."""
+    width, height = image.size
+    size = (
+        max(width, -(-height // MAX_ASPECT), min(height, MIN_SIDE)),
+        max(height, -(-width // MAX_ASPECT), min(width, MIN_SIDE)),
+    )
+    if size == image.size:
+        return image
+    padded = Image.new(image.mode, size, image.getpixel((width - 1, height - 1)))
+    padded.paste(image, (0, 0))
+    return padded
 
 
 def _take_warm() -> "_Child":
