@@ -1,24 +1,29 @@
-"""Schemathesis hooks: real images where the OpenAPI document says "an image".
+"""Schemathesis hooks: a real image where the OpenAPI document says "an image".
 
-JSON Schema can say "bytes" but not "bytes an image decoder reads", so Schemathesis alone sends
-random bytes as the upload, which the server rightly refuses (415) though the schema allows
-them. These hooks, which Schemathesis documents for such media types, make the uploads small
-generated images (PNG, JPEG, GIF, WebP, TIFF, BMP and PDF, of random sizes, colours and marks)
-wherever a request is meant to be valid: a raw body, the form's `image` file and the JSON
-body's base64 `image`. Everything else, the options included, is generated from the document.
+JSON Schema can say "bytes" but not "bytes an image decoder reads", so Schemathesis alone
+sends random bytes as the upload, which the server rightly refuses (415) though the schema
+allows them. These hooks make the uploads small generated images (PNG, JPEG, GIF, WebP, TIFF,
+BMP or PDF, of random sizes, colours and marks): the raw bodies and the form's `image` file
+through media type strategies (Schemathesis's way for binary formats; the document names each
+media type, the form's in its `encoding`), and the JSON body's base64 `image` string by a hook
+run before each request, where the string generated is one the schema allows. Everything else,
+the options included, is sent as generated; Schemathesis re-checks a request a hook changed,
+so one invalid somewhere else is still tested as invalid.
 
 schemathesis.toml loads this file, so `schemathesis run http://127.0.0.1:5000/openapi.json`
-run from the repository uses it; elsewhere: SCHEMATHESIS_HOOKS=tests/openapi_hooks.py.
+run from the repository uses it; from elsewhere: SCHEMATHESIS_HOOKS=tests/openapi_hooks.py.
 """
 
 import base64
+import hashlib
 import io
+import random
 
 import schemathesis
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
-# Pillow's name of each format and the modes it saves
+# Pillow's name of each format, and the modes it saves
 FORMATS = {
     "image/png": ("PNG", ("1", "L", "RGB", "RGBA", "P")),
     "image/jpeg": ("JPEG", ("L", "RGB")),
@@ -31,46 +36,47 @@ FORMATS = {
 UPLOAD_PATHS = ("/ocr", "/jobs")
 
 
-@st.composite
-def pictures(draw, media_type: str) -> bytes:
-    """A small image in the format of `media_type`: a page colour and a few dark marks on it."""
+@schemathesis.hook
+def before_call(context, case, kwargs):
+    """The JSON body's `image` string, where the schema allows it, becomes a picture's base64."""
+    if case.operation.path not in UPLOAD_PATHS or (case.media_type or "").split(";")[0] != "application/json":
+        return
+    body = case.body
+    if isinstance(body, dict) and isinstance(body.get("image"), str) and body["image"]:
+        chosen = _rng(body["image"]).choice(sorted(FORMATS))
+        case.body = {**body, "image": _as_text(chosen, picture(chosen, body["image"]), body["image"])}
+
+
+def picture(media_type: str, seed) -> bytes:
+    """A small image in `media_type`'s format: a page colour and a few marks, drawn from `seed`."""
+    rng = _rng(seed)
     name, modes = FORMATS[media_type]
-    width, height = draw(st.integers(1, 120)), draw(st.integers(1, 120))
-    paper = draw(st.tuples(*[st.integers(0, 255)] * 3))
-    image = Image.new("RGB", (width, height), paper)
+    width, height = rng.randint(1, 120), rng.randint(1, 120)
+    image = Image.new("RGB", (width, height), _colour(rng))
     pen = ImageDraw.Draw(image)
-    for _ in range(draw(st.integers(0, 4))):
-        x0, y0 = draw(st.integers(0, width - 1)), draw(st.integers(0, height - 1))
-        x1, y1 = draw(st.integers(x0, width - 1)), draw(st.integers(y0, height - 1))
-        pen.rectangle((x0, y0, x1, y1), fill=draw(st.tuples(*[st.integers(0, 255)] * 3)))
-    image = image.convert(draw(st.sampled_from(modes)))
+    for _ in range(rng.randint(0, 4)):
+        x0, y0 = rng.randrange(width), rng.randrange(height)
+        pen.rectangle((x0, y0, rng.randint(x0, width - 1), rng.randint(y0, height - 1)), fill=_colour(rng))
     buffer = io.BytesIO()
-    image.save(buffer, name)
+    image.convert(rng.choice(modes)).save(buffer, name)
     return buffer.getvalue()
 
 
-any_picture = st.sampled_from(sorted(FORMATS)).flatmap(lambda media_type: st.tuples(st.just(media_type), pictures(media_type)))
+def _as_text(media_type: str, data: bytes, seed: str) -> str:
+    encoded = base64.b64encode(data).decode()
+    return f"data:{media_type};base64,{encoded}" if _rng(seed + "url").random() < 0.3 else encoded
+
+
+def _colour(rng: random.Random) -> tuple[int, int, int]:
+    return rng.randrange(256), rng.randrange(256), rng.randrange(256)
+
+
+def _rng(seed) -> random.Random:
+    data = seed.encode("utf-8", "surrogatepass") if isinstance(seed, str) else seed
+    return random.Random(hashlib.sha256(data).digest())
+
 
 for _media_type in FORMATS:
-    schemathesis.openapi.media_type(_media_type, pictures(_media_type))
-
-
-@schemathesis.hook
-def flatmap_body(context, body):
-    """The JSON body's `image` string becomes a picture in base64 (or as a data: URL); anything
-    else in it, and an `image` that is not a string (a negative case), is left as generated."""
-    operation = context.operation
-    if (
-        operation is None
-        or operation.path not in UPLOAD_PATHS
-        or not isinstance(body, dict)
-        or not isinstance(body.get("image"), str)
-    ):
-        return st.just(body)
-    return st.tuples(any_picture, st.booleans()).map(lambda drawn: {**body, "image": _encode(*drawn)})
-
-
-def _encode(picture: tuple[str, bytes], as_data_url: bool) -> str:
-    media_type, data = picture
-    encoded = base64.b64encode(data).decode()
-    return f"data:{media_type};base64,{encoded}" if as_data_url else encoded
+    schemathesis.openapi.media_type(
+        _media_type, st.binary(min_size=8, max_size=8).map(lambda seed, m=_media_type: picture(m, seed))
+    )

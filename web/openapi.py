@@ -1,4 +1,5 @@
-"""GET /openapi.json: the OpenAPI 3.1 document of this server as configured.
+"""GET /openapi.json: the OpenAPI 3.1 document of this server as configured; GET /docs, the
+same browsable (Swagger UI, from the swagger-ui-bundle-v2 package: no CDN).
 
 Built, once per app, from the definitions the requests are checked against: the installed
 languages and the options' patterns (ocr.options), the engine choices, the formats and their
@@ -9,7 +10,8 @@ and whether keys guard the API and /metrics. Nothing here is kept by hand beside
 import base64
 from pathlib import Path
 
-from flask import Blueprint, current_app
+import swagger_ui_bundle
+from flask import Blueprint, abort, current_app, render_template, send_from_directory
 
 from ocr import docx, renderings
 from ocr.engines import ppocr, tesseract
@@ -82,12 +84,31 @@ WHY = {
 }
 
 
+# Swagger UI's files the docs page loads, served from the package (what else it holds is not).
+SWAGGER_UI = Path(swagger_ui_bundle.swagger_ui_path)
+SWAGGER_UI_FILES = ("swagger-ui-bundle.js", "swagger-ui.css")
+
+
 @bp.get("/openapi.json")
 def openapi():
     """The HTTP API as an OpenAPI 3.1 document, describing this server as configured."""
     if "openapi" not in current_app.extensions:
         current_app.extensions["openapi"] = build()
     return current_app.extensions["openapi"]
+
+
+@bp.get("/docs")
+def docs():
+    """The API, browsable and to try out: Swagger UI over /openapi.json."""
+    return render_template("docs.html", engines=engine_choices())
+
+
+@bp.get("/docs/swagger-ui/<name>")
+def swagger_ui(name: str):
+    """Swagger UI's script and style sheet, as the swagger-ui-bundle-v2 package ships them."""
+    if name not in SWAGGER_UI_FILES:
+        abort(404)
+    return send_from_directory(SWAGGER_UI, name, max_age=24 * 3600)
 
 
 def build() -> dict:
@@ -101,9 +122,7 @@ def build() -> dict:
         "info": {
             "title": "OCR server",
             "version": VERSION,
-            "summary": "Read the text of photos, scans and documents.",
             "description": _description(config, api_keys, jobs_on),
-            "license": {"name": "See the project's repository"},
         },
         "tags": [
             {"name": "reading", "description": "Read an image or document at once"},
@@ -125,7 +144,7 @@ def build() -> dict:
             "/languages": {"get": _languages()},
             "/metrics": {"get": _metrics(metrics_key)},
         },
-        "components": _components(config),
+        "components": _components(),
     }
     if api_keys or metrics_key:
         document["components"]["securitySchemes"] = _security_schemes(api_keys, metrics_key)
@@ -149,7 +168,7 @@ def _description(config, api_keys: bool, jobs_on: bool) -> str:
             f"through POST /ocr and {config['JOB_MAX_PAGES']} through POST /jobs (413), "
             f"{config['TIMEOUT_S']} s a page (504). A finished job is kept {config['JOB_TTL_S']} s.",
             "**Errors** come with a stable `code` and a `message` that says what to do, in the "
-            "negotiated format: JSON `{\"error\": {\"code\", \"message\", \"request_id\"}}` for "
+            'negotiated format: JSON `{"error": {"code", "message", "request_id"}}` for '
             "`format=json`, the document formats, `Accept: application/json` and every /jobs route; an "
             "error page for `format=html`; else one line of text. Every answer carries an X-Request-ID.",
             "**Keys**: "
@@ -540,7 +559,9 @@ def _image_body() -> dict:
                     "properties": {
                         "image": {
                             "type": "string",
+                            "minLength": 1,
                             "description": "The file's bytes in base64, or a data: URL (data:image/png;base64,...)",
+                            "examples": [example],
                         },
                         **_json_option_schemas(),
                     },
@@ -679,10 +700,15 @@ def _headers() -> dict:
 # --- components ---------------------------------------------------------------
 
 
-def _components(config) -> dict:
+def _components() -> dict:
     options = _option_schemas()
     parameters = {
-        name: {"name": name, "in": "query", "description": options[name]["description"], "schema": _ref("schemas", OPTION_SCHEMAS[name])}
+        name: {
+            "name": name,
+            "in": "query",
+            "description": options[name]["description"],
+            "schema": _ref("schemas", OPTION_SCHEMAS[name]),
+        }
         for name in OPTION_FIELDS
     }
     parameters["job_id"] = {

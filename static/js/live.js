@@ -133,7 +133,10 @@ export function setUpLive(video, say) {
     }
   }
 
-  toggle.addEventListener("change", () => setLive(toggle.checked));
+  toggle.addEventListener("change", () => {
+    setLive(toggle.checked);
+    if (!toggle.checked) say("Live reading is off: press Capture to read a frame, or switch Live on again.");
+  });
   freezeButton.addEventListener("click", () => setFrozen(!state.frozen));
   // A hidden tab sends nothing; reading starts again where it left off when the tab is shown.
   document.addEventListener("visibilitychange", () => {
