@@ -165,19 +165,14 @@ def _second_engine(config, directory: Path) -> ocr.Ppocr | None:
 
 def _jobs(config, directory: Path, second: ocr.Ppocr | None) -> Jobs | None:
     """The job queue on OCR_BROKER_URL's Redis, or None without one. A worker's page waits for
-    an OCR slot as long as a page may run: the slots are shared with the requests of this machine,
-    all but the last one, which a queue full of pages never takes, so requests do not wait on it
-    (slots are taken first-free, so the pages' pool of one fewer leaves the last to requests)."""
+    an OCR slot as long as a page may run: the slots are shared with the requests of this machine."""
     if not config["BROKER_URL"]:
         return None
     timeout_s = float(config["TIMEOUT_S"])
-    size = int(config["CONCURRENCY"])
-    slots = MeteredSlotPool(directory, size=max(1, size - 1), queue=0, wait_s=timeout_s, pool="ocr")
-    metrics.SLOTS.labels("ocr").set(size)  # the machine's slots, all of which requests may take
     return Jobs(
         str(config["BROKER_URL"]),
         store=JobStore(str(config["BROKER_URL"]), ttl_s=float(config["JOB_TTL_S"])),
-        slots=slots,
+        slots=MeteredSlotPool(directory, size=int(config["CONCURRENCY"]), queue=0, wait_s=timeout_s, pool="ocr"),
         ppocr=second,
         timeout_s=timeout_s,
         max_waiting=int(config["JOB_QUEUE"]),

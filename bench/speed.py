@@ -509,7 +509,11 @@ def warm_language_memory(url: str, master: int, path: Path, langs: list[str], wo
     upload = prepare_upload(path)
     found = {}
     for lang in langs:
-        run_clients(lambda lang=lang: post_ocr(url, upload, answer=f"text&lang={quote(lang)}"), workers, 2)
+        _, _, failed = run_clients(
+            lambda lang=lang: post_ocr(url, upload, answer=f"text&lang={quote(lang)}"), workers, 2
+        )
+        if failed:  # a language set not installed reads nothing, and its memory would be eng's
+            raise SystemExit(f"lang={lang}: {failed} of {2 * workers} readings failed; is every language installed?")
         workers_rss = [rss_kib(pid) / 1024 for pid, depth in process_tree(master).items() if depth == 1]
         found[lang] = {"max_worker_mib": max(workers_rss), "workers_mib": workers_rss}
         print(f"  warm {lang}: largest worker {max(workers_rss):.0f} MiB", file=sys.stderr, flush=True)
