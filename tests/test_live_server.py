@@ -61,15 +61,7 @@ class Server:
         return self.process.pid
 
     def wait_until_ready(self) -> None:
-        deadline = time.monotonic() + STARTUP_WAIT_S
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, f"gunicorn exited:\n{self.log_tail()}"
-            try:
-                if self.request("GET", "/health", timeout=5)[0] == 200:
-                    return
-            except OSError:
-                time.sleep(0.1)
-        pytest.fail(f"gunicorn did not answer /health within {STARTUP_WAIT_S} s:\n{self.log_tail()}")
+        wait_for_health(self, "gunicorn", STARTUP_WAIT_S)
 
     def request(
         self,
@@ -111,6 +103,21 @@ class Server:
 
     def log_tail(self) -> str:
         return self.log.read_text(errors="replace")[-4000:]
+
+
+def wait_for_health(server, what: str, wait_s: float) -> None:
+    """Poll the server's GET /health until it answers 200; fail with its log if its process
+    (`what`) exits or stays silent for `wait_s`."""
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        assert server.process.poll() is None, f"{what} exited:\n{server.log_tail()}"
+        try:
+            if server.request("GET", "/health", timeout=5)[0] == 200:
+                return
+        except (OSError, http.client.HTTPException):
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"{what} did not answer /health within {wait_s} s:\n{server.log_tail()}")
 
 
 def free_port() -> int:

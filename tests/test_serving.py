@@ -19,7 +19,7 @@ import pytest
 from conftest import SAMPLE_TEXT, draw_text, encode, words_of
 from fakecam import document_frame, write_y4m
 from playwright.sync_api import expect, sync_playwright
-from test_live_server import descendants, free_port, processes
+from test_live_server import descendants, free_port, processes, wait_for_health
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_WAIT_S = 120
@@ -90,16 +90,7 @@ class MakeRun:
         return self.request("POST", "/ocr", data, {"Content-Type": "image/png", "Accept": "application/json"}, **kwargs)
 
     def wait_until_ready(self) -> None:
-        deadline = time.monotonic() + STARTUP_WAIT_S
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, f"run-server exited:\n{self.log_tail()}"
-            try:
-                if self.request("GET", "/health", timeout=5)[0] == 200:
-                    return
-            except (OSError, http.client.HTTPException):
-                pass
-            time.sleep(0.3)
-        pytest.fail(f"/health did not answer within {STARTUP_WAIT_S} s:\n{self.log_tail()}")
+        wait_for_health(self, "run-server", STARTUP_WAIT_S)
 
     def stop(self) -> int | None:
         """SIGTERM to the process group, as Ctrl-C or `kill -TERM -- -PGID` sends it."""

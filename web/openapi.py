@@ -284,11 +284,7 @@ def _job() -> dict:
         "tags": ["jobs"],
         "summary": "A job's progress: its status, times and each page's status and worker",
         "responses": {
-            "200": {
-                "description": "The job",
-                "headers": _request_id_header(),
-                "content": {JSON: {"schema": _ref("schemas", "Job")}},
-            },
+            "200": _json_answer("The job", "Job"),
             **_errors(404, 500, 503, json_only=True),
         },
     }
@@ -326,11 +322,7 @@ def _job_page() -> dict:
         "tags": ["jobs"],
         "summary": "One page's reading, as soon as that page is read",
         "responses": {
-            "200": {
-                "description": "The page's reading",
-                "headers": _request_id_header(),
-                "content": {JSON: {"schema": _ref("schemas", "Page")}},
-            },
+            "200": _json_answer("The page's reading", "Page"),
             **_errors(404, 409, 500, 503, json_only=True),
         },
     }
@@ -399,11 +391,7 @@ def _health() -> dict:
         "tags": ["operations"],
         "summary": "Liveness, and the engines with their versions and languages",
         "responses": {
-            "200": {
-                "description": "Up",
-                "headers": _request_id_header(),
-                "content": {JSON: {"schema": _ref("schemas", "Health")}},
-            },
+            "200": _json_answer("Up", "Health"),
         },
     }
 
@@ -414,11 +402,7 @@ def _languages() -> dict:
         "tags": ["operations"],
         "summary": "Installed languages with their names and the engines that read each",
         "responses": {
-            "200": {
-                "description": "The languages",
-                "headers": _request_id_header(),
-                "content": {JSON: {"schema": _ref("schemas", "Languages")}},
-            },
+            "200": _json_answer("The languages", "Languages"),
         },
     }
 
@@ -673,6 +657,15 @@ def _error_responses() -> dict:
             "content": {JSON: {"schema": _ref("schemas", "Error")}},
         }
     return responses
+
+
+def _json_answer(description: str, schema: str) -> dict:
+    """A response whose body is JSON of one of the document's schemas."""
+    return {
+        "description": description,
+        "headers": _request_id_header(),
+        "content": {JSON: {"schema": _ref("schemas", schema)}},
+    }
 
 
 def _headers() -> dict:
