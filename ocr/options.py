@@ -37,14 +37,6 @@ class OcrOptions:
         return DEFAULT_PSM if self.psm is None else self.psm
 
     @property
-    def tesseract_inverts(self) -> bool:
-        """Whether Tesseract reads its unsure lines a second time inverted (tessedit_do_invert):
-        not where our `invert` step turns light-on-dark text dark first (auto, or steps naming
-        it). Without that second reading auto read better on the tuning half of every real
-        folder, as well on the other half and on every generated category (bench/README.md)."""
-        return self.steps is not None and "invert" not in self.steps
-
-    @property
     def preprocess(self) -> str:
         """The preprocessing choice as a client would write it."""
         if self.steps is None:

@@ -185,7 +185,9 @@ def _read(
     prepared: Prepared, options: OcrOptions, *, timeout_s: float, dpi: int | None
 ) -> tuple[Prepared, tuple[Word, ...]]:
     """Read the prepared page, then read it again where the first reading calls for it."""
-    words = _recognize(prepared.image, options, options.tesseract_psm, timeout_s=timeout_s, dpi=dpi)
+    words = tesseract.recognize_words(
+        prepared.image, lang=options.lang, psm=options.tesseract_psm, timeout_s=timeout_s, dpi=dpi
+    )
     if not words and options.psm is None and prepared.layout and prepared.layout.x_height:
         # Tesseract's layout pass can take thick, blurred print for a picture although letters were measured
         prepared, words = _reread(prepared, options, ONE_BLOCK_PSM, "one_block", timeout_s=timeout_s, dpi=dpi)
@@ -266,20 +268,11 @@ def _doubtful(words: tuple[Word, ...]) -> bool:
     return not words or mean_confidence(words) < DOUBTFUL_CONFIDENCE
 
 
-def _recognize(
-    image: Image.Image, options: OcrOptions, psm: int, *, timeout_s: float, dpi: int | None
-) -> tuple[Word, ...]:
-    """Tesseract's words for `image`, in `psm`, with the request's languages and inversion choice."""
-    return tesseract.recognize_words(
-        image, lang=options.lang, psm=psm, timeout_s=timeout_s, dpi=dpi, inverts=options.tesseract_inverts
-    )
-
-
 def _reread(
     prepared: Prepared, options: OcrOptions, psm: int, step: str, *, timeout_s: float, dpi: int | None
 ) -> tuple[Prepared, tuple[Word, ...]]:
     """Read the page again with another page segmentation mode, recorded as `step`."""
-    words = _recognize(prepared.image, options, psm, timeout_s=timeout_s, dpi=dpi)
+    words = tesseract.recognize_words(prepared.image, lang=options.lang, psm=psm, timeout_s=timeout_s, dpi=dpi)
     return prepared.with_step(prepared.image, step, psm=psm), words
 
 
@@ -300,7 +293,9 @@ def _retry_upright(
         degrees=clockwise,
         confidence=round(confidence, 2),
     )
-    turned_words = _recognize(turned.image, options, options.tesseract_psm, timeout_s=timeout_s, dpi=dpi)
+    turned_words = tesseract.recognize_words(
+        turned.image, lang=options.lang, psm=options.tesseract_psm, timeout_s=timeout_s, dpi=dpi
+    )
     if mean_confidence(turned_words) > mean_confidence(words):
         return turned, turned_words
     return prepared, words

@@ -358,7 +358,7 @@ def test_free_form_tesseract_settings_are_ignored(cli_client):
     assert response.status_code == 200
     assert words_of(response.json["text"]) == ["ok", "42"]
     sent = json.dumps([image_to_data.call_args.args[1:], image_to_data.call_args.kwargs], default=str)
-    assert "tmp" not in sent and "oem" not in sent and "tessedit_write_images" not in sent
+    assert "tmp" not in sent and "oem" not in sent and "tessedit" not in sent
 
 
 # --- no leftovers -------------------------------------------------------------

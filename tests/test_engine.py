@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 from conftest import SAMPLE_TEXT, draw_receipt, draw_text, encode, words_of
-from PIL import Image, ImageOps
+from PIL import Image
 
 from app import create_app
 from ocr.engines import tesseract, tesseract_api
@@ -55,14 +55,6 @@ def test_reads_rendered_words_with_boxes(mode, text_image):
 def test_lines_and_blocks_are_numbered(mode, text_image):
     words = read(text_image("first line here\nsecond line here"))
     assert [w.line for w in words] == [1, 1, 1, 2, 2, 2]
-
-
-def test_light_on_dark_lines_are_read_only_while_tesseract_inverts(mode, text_image):
-    # auto turns such text dark itself and tells Tesseract not to try; preprocess=none leaves it to Tesseract
-    negative = ImageOps.invert(text_image(SAMPLE_TEXT).convert("L"))
-    assert [w.text.lower() for w in read(negative)] == words_of(SAMPLE_TEXT)
-    assert [w.text.lower() for w in read(negative, inverts=False)] != words_of(SAMPLE_TEXT)
-    assert [w.text.lower() for w in read(negative)] == words_of(SAMPLE_TEXT)  # a warm engine set back
 
 
 @pytest.mark.parametrize("colours", ["1", "L", "RGB"])

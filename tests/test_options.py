@@ -19,13 +19,6 @@ def test_defaults():
     assert parse().preprocess == "auto"
 
 
-def test_tesseract_inverts_lines_itself_unless_our_invert_step_runs():
-    assert not parse().tesseract_inverts  # auto checks polarity region by region first
-    assert not OcrOptions(lang="eng", psm=None, steps=("invert", "binarize")).tesseract_inverts
-    assert parse(preprocess="none").tesseract_inverts
-    assert parse(preprocess="grayscale,binarize").tesseract_inverts
-
-
 def test_valid_values():
     options = parse(lang="eng+deu", psm="6", preprocess="grayscale, binarize")
     assert options == OcrOptions(lang="eng+deu", psm=6, steps=("grayscale", "binarize"))

@@ -53,14 +53,13 @@ class InProcess:
         faulthandler.enable()
 
     def recognize_words(
-        self, image: Image.Image, *, lang: str, psm: int, timeout_s: float, dpi: int | None, inverts: bool = True
+        self, image: Image.Image, *, lang: str, psm: int, timeout_s: float, dpi: int | None
     ) -> tuple[Word, ...]:
         def read(budget_s: float) -> tuple[Word, ...]:
             with self._engines.engine(tuple(lang.split("+"))) as api, _failures():
                 api.SetPageSegMode(int(psm))
                 # as the command line's --dpi; 0 lets Tesseract estimate the resolution from the text
                 api.SetVariable("user_defined_dpi", str(int(dpi or 0)))
-                api.SetVariable("tessedit_do_invert", "1" if inverts else "0")
                 _hand_over(api, image)
                 started = time.monotonic()
                 finished = api.Recognize(timeout=max(1, math.ceil(budget_s * 1000)))
