@@ -243,7 +243,10 @@ def light_on_dark_regions(image: Image.Image) -> np.ndarray | None:
     dark = np.square((min_filter(max_filter(gray, 5), 5) - gray).astype(np.float32))
     regions, count = _background_regions(gray)
     index = np.arange(1, count + 1)
-    light_sum, dark_sum = ndimage.sum_labels(light, regions, index), ndimage.sum_labels(dark, regions, index)
+    # sums by region as ndimage.sum_labels adds them, without its checks of the labels (a third of the time)
+    light_sum, dark_sum = (
+        np.bincount(regions.ravel(), weights=detail.ravel(), minlength=count + 1)[1:] for detail in (light, dark)
+    )
     # a region must hold a real share of the page's detail: a specks-only patch decides nothing
     candidates = index[(light_sum >= MIN_DETAIL_SHARE * (light.sum() + dark.sum())) & (light_sum > dark_sum)]
     turned = [label for label in candidates if _leans_light(np.bincount(gray[regions == label], minlength=256))]
@@ -294,10 +297,12 @@ def ink_mask(image: Image.Image) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Blobs:
-    """The connected ink components of a mask: bounding boxes and pixel counts."""
+    """The connected ink components of a mask: bounding boxes and pixel counts, and the mask's
+    ink pixels they were found from."""
 
     boxes: np.ndarray  # one row per blob: left, top, right, bottom (exclusive)
     area: np.ndarray
+    pixels: tuple[np.ndarray, np.ndarray]  # rows and columns of every ink pixel, as np.nonzero gives them
 
     @property
     def heights(self) -> np.ndarray:
@@ -310,11 +315,21 @@ class Blobs:
 
 def find_blobs(ink: np.ndarray) -> Blobs:
     labels, count = ndimage.label(ink)
-    slices = ndimage.find_objects(labels)
-    boxes = np.array([(x.start, y.start, x.stop, y.stop) for y, x in slices], dtype=np.int64).reshape(-1, 4)
-    # counting only the ink pixels' labels is several times quicker than counting the whole page's
-    area = np.bincount(labels[ink], minlength=count + 1)[1:]
-    return Blobs(boxes=boxes, area=area.astype(np.float64))
+    rows, columns = np.nonzero(ink)
+    # Boxes and areas from the ink pixels alone: a page is mostly paper, and visiting only its
+    # ink is several times quicker than ndimage.find_objects' walk over every pixel.
+    blob = labels[rows, columns] - 1
+    left, top = np.full(count, ink.shape[1], np.int64), np.full(count, ink.shape[0], np.int64)
+    right, bottom = np.zeros(count, np.int64), np.zeros(count, np.int64)
+    np.minimum.at(left, blob, columns)
+    np.minimum.at(top, blob, rows)
+    np.maximum.at(right, blob, columns + 1)
+    np.maximum.at(bottom, blob, rows + 1)
+    return Blobs(
+        boxes=np.stack([left, top, right, bottom], axis=1),
+        area=np.bincount(blob, minlength=count).astype(np.float64),
+        pixels=(rows, columns),
+    )
 
 
 def letter_blobs(blobs: Blobs, shape: tuple[int, int]) -> np.ndarray:
@@ -365,13 +380,13 @@ def measure_layout(image: Image.Image, *, side: int) -> Layout:
     letters = letter_blobs(blobs, ink.shape)
     heights = text_x_heights(blobs, letters)
     if heights is None:
-        return Layout(None, skew_angle(ink))
+        return Layout(None, skew_angle(*blobs.pixels))
     grow = image.width / measure.width
     # letters near the text's size: noise and grain also make small letter-shaped blobs
     boxes = blobs.boxes[letters & (blobs.heights >= LETTER_MIN_X_HEIGHTS * heights[0])]
     layout = Layout(
         heights[0] * grow,
-        skew_angle(ink),
+        skew_angle(*blobs.pixels),
         marks_box(blobs),
         heights[1] * grow,
         letters=((boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2),
@@ -379,9 +394,9 @@ def measure_layout(image: Image.Image, *, side: int) -> Layout:
     return layout.moved(Affine.scaling(grow, image.height / measure.height), image.size)
 
 
-def skew_angle(ink: np.ndarray, *, max_degrees: float = MAX_SKEW_DEG) -> float:
-    """Angle (degrees, counter-clockwise) that makes text lines horizontal, by projection profiles."""
-    ys, xs = np.nonzero(ink)
+def skew_angle(ys: np.ndarray, xs: np.ndarray, *, max_degrees: float = MAX_SKEW_DEG) -> float:
+    """Angle (degrees, counter-clockwise) that makes text lines horizontal, by projection profiles
+    of the ink pixels at rows ys and columns xs."""
     if ys.size < 200:
         return 0.0
     step = ys.size // SKEW_SAMPLE + 1  # every step-th ink pixel keeps the profile and bounds the cost
