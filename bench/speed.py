@@ -850,7 +850,7 @@ def report(results: dict) -> str:
     if any("live" in found for found in results["modes"].values()):
         parts += [
             "Live reading on the camera page (bench/live.py): headless Chromium, its fake camera showing "
-            + "webcam frames of two pages in turn, Live on; readings answered 200 per second:",
+            + "webcam frames of six pages in turn, Live on; readings answered 200 per second:",
             live_table(results),
         ]
     return "\n\n".join(parts)
