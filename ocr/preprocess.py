@@ -42,6 +42,7 @@ POLARITY_SIDE = 800
 BACKGROUND_REDUCE, BACKGROUND_WINDOW = 8, 9
 BACKGROUND_CONTRAST = 40
 MIN_DETAIL_SHARE = 0.02  # a region decides only with this share of the page's thin detail
+LEVEL_SQUARES = np.arange(256, dtype=np.int64) ** 2  # sums of squared detail, from histograms of it
 MINORITY_QUANTILE = 0.97  # the level text reaches: it covers more than 3% of a text region
 LETTER_MIN_X_HEIGHTS = 0.5  # marks counted as letters are at least this many x-heights tall
 HISTOGRAM_SAMPLE = 1_000_000  # pixels counted for gray-level statistics
@@ -239,20 +240,24 @@ def light_on_dark_regions(image: Image.Image) -> np.ndarray | None:
     """
     gray = np.asarray(_thumbnail(image, POLARITY_SIDE))
     # the differences are never negative, so they stay in uint8
-    light = np.square((gray - max_filter(min_filter(gray, 5), 5)).astype(np.float32))
-    dark = np.square((min_filter(max_filter(gray, 5), 5) - gray).astype(np.float32))
+    light = gray - max_filter(min_filter(gray, 5), 5)
+    dark = min_filter(max_filter(gray, 5), 5) - gray
     regions, count = _background_regions(gray)
-    index = np.arange(1, count + 1)
-    # sums by region as ndimage.sum_labels adds them, without its checks of the labels (a third of the time)
-    light_sum, dark_sum = (
-        np.bincount(regions.ravel(), weights=detail.ravel(), minlength=count + 1)[1:] for detail in (light, dark)
-    )
+    light_sum, dark_sum = (_squares_by_region(detail, regions, count) for detail in (light, dark))
     # a region must hold a real share of the page's detail: a specks-only patch decides nothing
-    candidates = index[(light_sum >= MIN_DETAIL_SHARE * (light.sum() + dark.sum())) & (light_sum > dark_sum)]
+    share = light_sum >= MIN_DETAIL_SHARE * (light_sum.sum() + dark_sum.sum())
+    candidates = np.arange(1, count + 1)[share & (light_sum > dark_sum)]
     turned = [label for label in candidates if _leans_light(np.bincount(gray[regions == label], minlength=256))]
     if not turned:
         return None
     return np.isin(regions, turned)
+
+
+def _squares_by_region(detail: np.ndarray, regions: np.ndarray, count: int) -> np.ndarray:
+    """The sum of the squared detail in each of regions 1..count, exact: from each region's histogram
+    of detail levels, a tenth of the time of summing the squares pixel by pixel."""
+    levels = np.bincount((regions.ravel().astype(np.intp) << 8) | detail.ravel(), minlength=(count + 1) * 256)
+    return (levels.reshape(count + 1, 256) @ LEVEL_SQUARES)[1:].astype(np.float64)
 
 
 def _leans_light(counts: np.ndarray) -> bool:
