@@ -88,6 +88,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         ENGINE=tesseract.DEFAULT_MODE,  # how Tesseract runs: "api" warm in this process, "cli" a process a page
         # PP-OCRv6 pages read at once, machine-wide: a dense page takes most of a gigabyte
         PPOCR_CONCURRENCY=min(2, os.cpu_count() or 1),
+        PPOCR_PRESTART=False,  # true: each process loads PP-OCRv6 as it starts, not at its first page
         BROKER_URL=None,  # the Redis of the job queue (redis://, unix://); without it, no jobs
         JOB_TTL_S=3600,  # a finished job and its upload are removed this long after it finished
         JOB_MAX_PAGES=500,
@@ -110,6 +111,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     slot_dir = _slot_dir(app.config)
     app.extensions["ocr_slots"] = _slot_pool(app.config, slot_dir)
     app.extensions["ppocr"] = _second_engine(app.config, slot_dir)
+    if app.extensions["ppocr"] is not None and app.config["PPOCR_PRESTART"]:
+        ppocr.prestart()
     tesseract.use(str(app.config["ENGINE"]), slots=int(app.config["CONCURRENCY"]))
     app.extensions["jobs"] = _jobs(app.config, slot_dir, app.extensions["ppocr"])
 

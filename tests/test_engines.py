@@ -14,6 +14,8 @@ import re
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from unittest import mock
@@ -27,6 +29,7 @@ from PIL import Image, ImageDraw, ImageFont
 from app import create_app
 from ocr import imaging, page
 from ocr.engines import choice
+from ocr.engines import ppocr as ppocr_engine
 from ocr.engines.ppocr import WARM_CHILDREN, Ppocr
 from ocr.errors import EngineFailure, OcrTimeout
 from ocr.geometry import Affine
@@ -431,6 +434,28 @@ def test_without_ppocr_the_server_lists_and_uses_tesseract_alone(tesseract_only,
     assert result["engine"] == "tesseract"
     assert "ppocr" not in result["timings_ms"]
     assert not {"second_engine_failed", "second_engine_unavailable"} & set(codes(result))
+
+
+def test_prestart_loads_ppocr_before_the_first_page_and_that_page_uses_it(tmp_path, phone_photo):
+    ppocr_engine.stop_warm()  # whatever earlier tests left warm in this process
+    before = ppocr_children()
+    app = create_app({"TESTING": True, "SLOT_DIR": str(tmp_path), "PPOCR_PRESTART": True})
+    deadline = time.monotonic() + ppocr_engine.STARTUP_TIMEOUT_S
+    while not (ppocr_children() - before and ppocr_engine.warm_count()) and time.monotonic() < deadline:
+        time.sleep(0.1)  # no page sent: the child loads on its own
+    started = ppocr_children() - before
+    assert len(started) == 1 and ppocr_engine.warm_count() == 1
+    data, _, _ = phone_photo
+    result = post_json(app.test_client(), data, "image/jpeg", engine="ppocr")
+    assert (result["engine"], words_of(result["text"])) == ("ppocr", words_of(PHOTO_TEXT))
+    assert ppocr_children() - before == started  # the page was read by that child, kept warm after
+
+
+def test_without_prestart_no_child_is_loaded_ahead(tmp_path):
+    ppocr_engine.stop_warm()
+    create_app({"TESTING": True, "SLOT_DIR": str(tmp_path)})
+    assert not any(thread.name == "PP-OCRv6 prestart" for thread in threading.enumerate())
+    assert ppocr_engine.warm_count() == 0
 
 
 def test_health_lists_both_engines(client):

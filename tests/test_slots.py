@@ -44,7 +44,7 @@ def test_runs_that_wait_are_served_in_the_order_they_came(tmp_path):
         for number in range(6):
             threads.append(threading.Thread(target=run, args=(number,)))
             threads[-1].start()
-            wait_until(lambda: len(places(tmp_path)) == number + 1)  # in line before the next comes
+            wait_until(lambda n=number: len(places(tmp_path)) == n + 1)  # in line before the next comes
     for thread in threads:
         thread.join(30)
     assert served == list(range(6))

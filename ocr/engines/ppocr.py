@@ -5,6 +5,7 @@ and reading page after page. A page past its deadline is stopped by ending its c
 which a thread could not do, and a crash or a dense page's memory stays out of the server.
 """
 
+import logging
 import os
 import select
 import subprocess
@@ -17,7 +18,7 @@ import numpy as np
 from PIL import Image
 
 from .. import columns
-from ..errors import EngineFailure, OcrTimeout
+from ..errors import EngineFailure, OcrError, OcrTimeout
 from ..preprocess import otsu_threshold
 from ..result import Word
 from ..slots import SlotPool
@@ -92,6 +93,35 @@ def _within_aspect(image: Image.Image) -> Image.Image:
     padded = Image.new(image.mode, size, image.getpixel((width - 1, height - 1)))
     padded.paste(image, (0, 0))
     return padded
+
+
+def prestart() -> None:
+    """Load this process's warm child now, in the background, rather than when PP-OCRv6 first reads
+    a page: that page then waits no longer than the others (a child takes some 6 s to load, and
+    holds 360-560 MiB before its first page). A page that comes first starts its own child."""
+
+    def start() -> None:
+        try:
+            _keep_warm(_Child())
+        except OcrError as e:  # the first page will try again, and say what failed
+            logging.getLogger(__name__).warning("PP-OCRv6 could not be loaded ahead: %s", e.message)
+
+    threading.Thread(target=start, name="PP-OCRv6 prestart", daemon=True).start()
+
+
+def warm_count() -> int:
+    """How many children of this process wait, loaded, for a page."""
+    with _warm_lock:
+        return len(_warm)
+
+
+def stop_warm() -> None:
+    """End this process's waiting children (a server's children end with it; tests start afresh)."""
+    with _warm_lock:
+        idle = _warm[:]
+        _warm.clear()
+    for child in idle:
+        child.stop()
 
 
 def _take_warm() -> "_Child":
