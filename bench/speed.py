@@ -404,25 +404,31 @@ def paired_scaling(task: Callable[[], object], rounds: int) -> dict:
     """Two clients against one, in rounds side by side: each round times one request alone and two at once,
     in turns which first. A round's speedup is 2 x alone / together, so a change in the machine's own speed
     between rounds (this shared machine's varies by up to half) cancels out; the verdict is their median."""
-    alone, together, speedups, failed = [], [], [], 0
+    alone, together, speedups, failed = [], [], [], {1: 0, 2: 0}
     for i in range(rounds):
         times = {}
         for clients in (1, 2) if i % 2 == 0 else (2, 1):
-            seconds, _, lost = run_clients(task, clients, 1)
-            times[clients], failed = seconds, failed + lost
+            times[clients], _, lost = run_clients(task, clients, 1)
+            failed[clients] += lost
         alone.append(times[1])
         together.append(times[2])
         speedups.append(2 * times[1] / times[2])
     return {
         "rounds": rounds,
-        "failed": failed,
+        "failed": sum(failed.values()),
         "alone_s": alone,
         "together_s": together,
         "speedups": speedups,
         "median_speedup": median(speedups),
         "levels": [
-            {"clients": 1, "requests": rounds, "seconds": sum(alone), "per_second": rounds / sum(alone)},
-            {"clients": 2, "requests": 2 * rounds, "seconds": sum(together), "per_second": 2 * rounds / sum(together)},
+            {
+                "clients": clients,
+                "requests": clients * rounds,
+                "failed": failed[clients],
+                "seconds": sum(seconds),
+                "per_second": (clients * rounds - failed[clients]) / sum(seconds),
+            }
+            for clients, seconds in ((1, alone), (2, together))
         ],
     }
 
@@ -434,12 +440,8 @@ def throughput(url: str, master: int, path: Path, rounds: int, requests: int) ->
     def task() -> tuple[float, str]:
         return post_ocr(url, upload)
 
+    scaling = paired_scaling(task, rounds)
     # Counting tesseract runs tells a server that serializes from a CPU shared with other programs.
-    with TreeSampler(master, COUNT_SAMPLE_S) as sampler:
-        scaling = paired_scaling(task, rounds)
-    for level in scaling["levels"]:
-        level |= {"failed": 0, "mean_ocr_runs": sampler.mean_ocr_runs}
-    scaling["levels"][1]["failed"] = scaling["failed"]
     with TreeSampler(master, COUNT_SAMPLE_S) as sampler:
         seconds, ok, failed = run_clients(task, MEMORY_CLIENTS, requests // MEMORY_CLIENTS)
     scaling["levels"].append(
