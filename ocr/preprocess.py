@@ -5,8 +5,11 @@ pipeline measures the image (polarity, text size, lighting, skew, noise) and run
 steps those measurements call for, recording each with the parameters it used.
 """
 
+import functools
 import math
+import os
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -95,6 +98,7 @@ class Prepared:
     steps: tuple[AppliedStep, ...] = ()
     transform: Affine = Affine()  # upright original -> this image
     layout: "Layout | None" = None  # text size and skew in this image's pixels, once measured
+    layout_ahead: "LayoutAhead | None" = field(default=None, compare=False)  # auto: measuring early
 
     def with_step(self, image: Image.Image, name: str, transform: Affine | None = None, **params) -> "Prepared":
         return replace(
@@ -136,11 +140,12 @@ def rescale(image: Image.Image, *, factor: float) -> Image.Image:
 def flatten_illumination(image: Image.Image, *, background: Image.Image) -> Image.Image:
     """Divide out the paper's brightness (shadows, gradients, gray paper) so paper becomes white."""
     background = background.resize(image.size, Image.Resampling.BILINEAR)
-    # in place on one float32 buffer: half the time of a (background, gray) lookup table
-    flat = np.asarray(image, dtype=np.float32) * 255.0
-    flat /= np.maximum(np.asarray(background, dtype=np.float32), 1.0)
+    # in place on one float32 buffer, the background cast as it is read: half the time of a
+    # (background, gray) lookup table, and a third less than converting each array first
+    flat = np.multiply(np.asarray(image), np.float32(255.0), dtype=np.float32)
+    flat /= np.maximum(np.asarray(background), 1)
     np.rint(flat, out=flat)
-    np.clip(flat, 0, 255, out=flat)
+    np.minimum(flat, 255, out=flat)  # never below 0: levels over positive levels
     return Image.fromarray(flat.astype(np.uint8))
 
 
@@ -320,7 +325,8 @@ class Blobs:
 
 def find_blobs(ink: np.ndarray) -> Blobs:
     labels, count = ndimage.label(ink)
-    rows, columns = np.nonzero(ink)
+    # np.nonzero's two-dimensional walk takes five times as long as the flat one and a division
+    rows, columns = np.divmod(np.flatnonzero(ink), ink.shape[1])
     # Boxes and areas from the ink pixels alone: a page is mostly paper, and visiting only its
     # ink is several times quicker than ndimage.find_objects' walk over every pixel.
     blob = labels[rows, columns] - 1
@@ -607,17 +613,53 @@ def _run_sauvola(prepared: Prepared) -> Prepared:
 
 
 def _layout(prepared: Prepared) -> Layout:
-    """The layout an earlier step measured, else measured now (once per request in auto).
-
-    A quick look at a small copy suffices for ordinary text; small print needs a closer one.
-    """
+    """The layout an earlier step measured, else measured now (once per request in auto)."""
     if prepared.layout is not None:
         return prepared.layout
-    quick = measure_layout(prepared.image, side=QUICK_MEASURE_SIDE)
-    shrink = min(1.0, QUICK_MEASURE_SIDE / max(prepared.image.size))
+    if prepared.layout_ahead is not None:
+        ahead = prepared.layout_ahead.result_for(prepared.image)
+        if ahead is not None:
+            return ahead
+    return _measured_layout(prepared.image)
+
+
+def _measured_layout(image: Image.Image) -> Layout:
+    """A quick look at a small copy suffices for ordinary text; small print needs a closer one."""
+    quick = measure_layout(image, side=QUICK_MEASURE_SIDE)
+    shrink = min(1.0, QUICK_MEASURE_SIDE / max(image.size))
     if quick.x_height is not None and quick.x_height * shrink >= RELIABLE_X_HEIGHT_PX:
         return quick
-    return measure_layout(prepared.image, side=MEASURE_SIDE)
+    return measure_layout(image, side=MEASURE_SIDE)
+
+
+@dataclass(frozen=True)
+class LayoutAhead:
+    """The layout of `image`, being measured on another thread while the page's polarity and
+    noise are judged: the longest measurement, done on a core that would otherwise wait (an A4
+    page: 60 ms sooner). If neither step changes the page, the layout is of the page as it is."""
+
+    image: Image.Image
+    future: Future
+
+    @classmethod
+    def start(cls, image: Image.Image) -> "LayoutAhead":
+        return cls(image, _measuring_thread().submit(_measured_layout, image))
+
+    def result_for(self, image: Image.Image) -> Layout | None:
+        """The layout if it is of this image, else None; not yet started (this process's thread
+        busy with another page's) is also None: measuring here is then sooner than waiting."""
+        if self.future.cancel() or image is not self.image:
+            return None
+        return self.future.result()
+
+
+@functools.cache
+def _measuring_thread() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="layout ahead")
+
+
+# a forked worker has none of its parent's threads: it starts its own
+os.register_at_fork(after_in_child=_measuring_thread.cache_clear)
 
 
 STEPS: dict[str, Callable[[Prepared], Prepared]] = {
@@ -642,6 +684,8 @@ def prepare(image: Image.Image, steps: tuple[str, ...] | None) -> Prepared:
     prepared = Prepared(image)
     for name in AUTO_STEPS if steps is None else steps:
         prepared = STEPS[name](prepared)
+        if steps is None and name == "grayscale":
+            prepared = replace(prepared, layout_ahead=LayoutAhead.start(prepared.image))
     return _binarize_if_clean(prepared) if steps is None else prepared
 
 

@@ -1,6 +1,8 @@
 """Preprocessing: each step is a pure image function, each measurement finds what it should,
 and the automatic pipeline applies only what an image needs."""
 
+import threading
+
 import numpy as np
 import pytest
 from conftest import draw_text, encode
@@ -9,6 +11,7 @@ from PIL import Image
 from ocr.preprocess import (
     AUTO_STEPS,
     STEPS,
+    _measuring_thread,
     best_channel,
     binarize,
     binarize_sauvola,
@@ -291,6 +294,50 @@ def test_auto_deskews_and_records_the_angle():
 def test_auto_denoises_only_noisy_images():
     assert "denoise" in step_names(prepare(add_noise(gray_page(), 25), None))
     assert "denoise" not in step_names(prepare(add_noise(gray_page(), 2), None))
+
+
+def prepared_with_measuring_thread_busy(image: Image.Image):
+    """prepare(image, None) while this process's layout thread is taken by another page."""
+    release = threading.Event()
+    other_page = _measuring_thread().submit(release.wait)
+    try:
+        return prepare(image, None)
+    finally:
+        release.set()
+        other_page.result()
+
+
+def same_preparation(one, other) -> bool:
+    return (one.image.tobytes(), one.steps, one.transform, one.layout) == (
+        other.image.tobytes(),
+        other.steps,
+        other.transform,
+        other.layout,
+    )
+
+
+def test_auto_uses_the_layout_measured_ahead_on_its_other_thread():
+    clean = page(font_px=40)
+    prepared = prepare(clean, None)
+    assert not prepared.layout_ahead.future.cancelled()
+    assert prepared.layout is prepared.layout_ahead.future.result()
+    # measured on the page's own thread, the same layout and the same preparation
+    inline = prepared_with_measuring_thread_busy(clean)
+    assert inline.layout_ahead.future.cancelled()
+    assert same_preparation(prepared, inline)
+
+
+@pytest.mark.parametrize(
+    "capture",
+    [lambda: page(font_px=40, ink="white", paper="black"), lambda: add_noise(page(font_px=40), 25)],
+    ids=["inverted", "denoised"],
+)
+def test_a_layout_measured_before_the_page_changed_is_not_used(capture):
+    image = capture()
+    prepared = prepare(image, None)
+    assert {"invert", "denoise"} & set(step_names(prepared))
+    assert prepared.layout is not prepared.layout_ahead.future.result()
+    assert same_preparation(prepared, prepared_with_measuring_thread_busy(image))
 
 
 @pytest.mark.parametrize("name", sorted(STEPS))
