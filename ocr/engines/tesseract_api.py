@@ -189,10 +189,10 @@ def _hand_over(api: PyTessBaseAPI, image: Image.Image) -> None:
 
     As a BMP: Leptonica reads it row by row, where the raw-pixel call copies pixel by
     pixel (an A4 page: 4 ms against 40, the same words)."""
-    api.SetImageBytesBmp(bmp(image))
+    api.SetImageBytesBmp(_bmp(image))
 
 
-def bmp(image: Image.Image) -> bytes:
+def _bmp(image: Image.Image) -> bytes:
     """The image as an uncompressed BMP file: rows bottom up, each padded to 4 bytes."""
     if image.mode not in BMP_FORMATS:
         image = image.convert("RGB")
