@@ -13,12 +13,12 @@ from pathlib import Path
 from flask import Blueprint, Flask, current_app, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-import ocr
+from jobs.queue import Jobs
+from jobs.store import JobStore
 from ocr.engines import ppocr, tesseract
-from ocr.errors import InvalidOption, OcrError
-from ocr.imaging import configure_pillow
-from ocr.jobs.queue import Jobs
-from ocr.jobs.store import JobStore
+from ocr.engines.ppocr import Ppocr
+from ocr.input.images import configure_pillow
+from ocr.model.errors import InvalidOption, OcrError
 from ocr.slots import SlotPool
 from web import api, auth, metrics, openapi, requestlog
 from web.export import bp as export_api
@@ -153,7 +153,7 @@ def _slot_pool(config, directory: Path) -> SlotPool:
     return MeteredSlotPool(directory, size=size, queue=queue, wait_s=float(config["QUEUE_WAIT_S"]), pool="ocr")
 
 
-def _second_engine(config, directory: Path) -> ocr.Ppocr | None:
+def _second_engine(config, directory: Path) -> Ppocr | None:
     """PP-OCRv6 unless OCR_ENGINES leaves it out; its pages are bounded apart from Tesseract's."""
     names = {name.strip() for name in str(config["ENGINES"]).split(",") if name.strip()}
     unknown = names - {"tesseract", ppocr.NAME}
@@ -163,10 +163,10 @@ def _second_engine(config, directory: Path) -> ocr.Ppocr | None:
         return None
     size = int(config["PPOCR_CONCURRENCY"])
     wait_s = float(config["QUEUE_WAIT_S"])
-    return ocr.Ppocr(MeteredSlotPool(directory, size=size, queue=0, wait_s=wait_s, name=ppocr.NAME, pool=ppocr.NAME))
+    return Ppocr(MeteredSlotPool(directory, size=size, queue=0, wait_s=wait_s, name=ppocr.NAME, pool=ppocr.NAME))
 
 
-def _jobs(config, directory: Path, second: ocr.Ppocr | None) -> Jobs | None:
+def _jobs(config, directory: Path, second: Ppocr | None) -> Jobs | None:
     """The job queue on OCR_BROKER_URL's Redis, or None without one. A worker's page waits for
     an OCR slot as long as a page may run: the slots are shared with the requests of this machine."""
     if not config["BROKER_URL"]:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import Overloaded
+from ocr.model.errors import Overloaded
 
 _POLL_S = 0.01
 

@@ -18,7 +18,7 @@ from PIL import Image
 from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
-from ocr.options import ENGINES, TESSERACT_ENGINES
+from ocr.model.options import ENGINES, TESSERACT_ENGINES
 
 CHROMIUM = "/usr/bin/chromium"
 QUIET_FLAGS = [

@@ -10,7 +10,7 @@ import pytest
 from conftest import draw_text, encode, words_of
 from PIL import Image
 
-from ocr.errors import OcrTimeout
+from ocr.model.errors import OcrTimeout
 
 PAGES = [
     "Invoice number 1041\nDelivered to the north office",

@@ -14,7 +14,7 @@ from PIL import Image
 from app import create_app
 from ocr.engines import tesseract, tesseract_api
 from ocr.engines.tesseract_api import MAX_LANGUAGE_SETS, InProcess
-from ocr.errors import EngineFailure, OcrTimeout
+from ocr.model.errors import EngineFailure, OcrTimeout
 
 MODES = ["api", "cli"]
 XHTML = "{http://www.w3.org/1999/xhtml}"

@@ -27,13 +27,14 @@ from conftest import FONT, SAMPLE_TEXT, draw_text, encode, words_of
 from PIL import Image, ImageDraw, ImageFont
 
 from app import create_app
-from ocr import imaging, page
-from ocr.engines import choice
 from ocr.engines import ppocr as ppocr_engine
 from ocr.engines.ppocr import WARM_CHILDREN, Ppocr
-from ocr.errors import EngineFailure, OcrTimeout
-from ocr.geometry import Affine
-from ocr.preprocess import Prepared
+from ocr.input import images as imaging
+from ocr.model.errors import EngineFailure, OcrTimeout
+from ocr.model.geometry import Affine
+from ocr.preprocess.pipeline import Prepared
+from ocr.reading import page
+from ocr.reading import policy as choice
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINES = ["tesseract", "ppocr"]

@@ -5,7 +5,7 @@ import pytest
 from PIL import Image, ImageFilter
 from scipy import ndimage
 
-from ocr.filters import max_filter, median3, min_filter
+from ocr.preprocess.filters import max_filter, median3, min_filter
 
 
 @pytest.mark.parametrize("shape", [(1, 1), (2, 7), (57, 83), (120, 64)])

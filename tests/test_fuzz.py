@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageCms
 
-from ocr.options import ALLOWED_PSM
-from ocr.preprocess import STEPS
+from ocr.model.options import ALLOWED_PSM
+from ocr.preprocess.pipeline import STEPS
 
 # Small pages keep each Tesseract run short; the parsers see the same structures as in a big one.
 _PAGE = draw_text("Fuzz 42", font_px=24, margin=8)

@@ -3,7 +3,7 @@
 import pytest
 from PIL import Image
 
-from ocr.geometry import Affine
+from ocr.model.geometry import Affine
 
 
 def test_scaling_round_trip():

@@ -6,8 +6,8 @@ import pytest
 from conftest import encode
 from PIL import Image
 
-from ocr.errors import MissingImage, TooLarge, UnsupportedImage
-from ocr.imaging import open_pages
+from ocr.input.images import open_pages
+from ocr.model.errors import MissingImage, TooLarge, UnsupportedImage
 
 LIMIT = 40_000_000
 

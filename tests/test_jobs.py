@@ -17,7 +17,7 @@ import pytest
 from conftest import document, draw_text, encode, words_of
 
 from app import create_app
-from ocr.jobs.store import PREFIX
+from jobs.store import PREFIX
 
 PAGES = [f"Page {n} of the yearly report lists {n * 7} barrels" for n in range(1, 5)]
 ISO_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")

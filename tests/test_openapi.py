@@ -21,9 +21,9 @@ from test_browser import live_server, open_page  # noqa: F401 - fixtures: a live
 from test_live_server import ROOT, Server
 
 from app import create_app
-from ocr.errors import InvalidOption
-from ocr.options import ALLOWED_PSM, ENGINES, TESSERACT_ENGINES, lang_pattern, parse_options, steps_pattern
-from ocr.preprocess import STEPS
+from ocr.model.errors import InvalidOption
+from ocr.model.options import ALLOWED_PSM, ENGINES, TESSERACT_ENGINES, lang_pattern, parse_options, steps_pattern
+from ocr.preprocess.pipeline import STEPS
 from web import openapi
 from web.export import EXPORTS, TEXT_PATTERN
 from web.uploads import FORMATS, OPTION_FIELDS

@@ -17,8 +17,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from test_live_server import Server
 
 from app import create_app
-from ocr import failed_page
-from ocr.errors import OcrError
+from ocr.model.errors import OcrError
+from ocr.reading.document import failed_page
 from web import metrics
 from web.requestlog import JsonFormatter, PlainFormatter
 
@@ -106,7 +106,7 @@ def log_lines():
 
 def test_an_unexpected_error_names_the_request_in_its_body_and_traceback(client, png, log_lines, monkeypatch):
     lines = log_lines(PlainFormatter())
-    monkeypatch.setattr("ocr.recognize", lambda *args, **kwargs: 1 / 0)
+    monkeypatch.setattr("web.api.recognize", lambda *args, **kwargs: 1 / 0)
     response = client.post("/ocr", data=png, content_type="image/png", headers={"Accept": "application/json"})
     assert response.status_code == 500
     rid = response.get_json()["error"]["request_id"]

@@ -2,8 +2,8 @@
 
 import pytest
 
-from ocr.errors import InvalidOption
-from ocr.options import OcrOptions, parse_options
+from ocr.model.errors import InvalidOption
+from ocr.model.options import OcrOptions, parse_options
 
 LANGS = ("deu", "eng")
 STEPS = ("grayscale", "contrast", "binarize")

@@ -8,7 +8,7 @@ import pytest
 from conftest import draw_text, encode
 from PIL import Image
 
-from ocr.preprocess import (
+from ocr.preprocess.pipeline import (
     AUTO_STEPS,
     STEPS,
     _measuring_thread,

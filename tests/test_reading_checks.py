@@ -6,12 +6,12 @@ from conftest import draw_text
 from PIL import Image, ImageFilter
 
 from ocr.engines import tesseract
-from ocr.imaging import DecodedImage
-from ocr.options import parse_options
-from ocr.page import _second_opinion
-from ocr.preprocess import STEPS, Prepared
-from ocr.result import Word
-from ocr.warnings import looks_handwritten, reading_warnings, unread_share
+from ocr.input.images import DecodedImage
+from ocr.model.options import parse_options
+from ocr.model.result import Word
+from ocr.preprocess.pipeline import STEPS, Prepared
+from ocr.reading.cautions import looks_handwritten, reading_warnings, unread_share
+from ocr.reading.page import _second_opinion
 
 AUTO = parse_options({}, languages=("eng",), step_names=STEPS)
 LETTER = "Dear Anna, the parcel with the books arrived on Monday.\nThank you for sending it so quickly."

@@ -1,8 +1,8 @@
 """Page-level decisions of ocr.recognize that need no image: which readings to keep."""
 
-from ocr.page import _without_junk_blocks
-from ocr.reading_order import split_rows
-from ocr.result import Word
+from ocr.layout.rows import split_rows
+from ocr.model.result import Word
+from ocr.reading.page import _without_junk_blocks
 
 
 def word(text: str, confidence: float, block: int) -> Word:

@@ -10,8 +10,9 @@ import pytest
 from conftest import draw_receipt, draw_text, encode, words_of
 from PIL import Image, ImageChops, ImageStat
 
-from ocr import imaging, pictures, renderings, searchable
-from ocr.result import PageResult, Word
+from ocr.input import images as imaging
+from ocr.model.result import PageResult, Word
+from ocr.output import pictures, renderings, searchable
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
 ALTO = "{http://www.loc.gov/standards/alto/ns-v3#}"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ocr.errors import Overloaded
+from ocr.model.errors import Overloaded
 from ocr.slots import SlotPool
 
 PROJECT = Path(__file__).resolve().parents[1]

@@ -4,8 +4,8 @@ from functools import partial
 
 from flask import Blueprint, current_app, g
 
-import ocr
-from ocr import renderings
+from ocr.output import renderings
+from ocr.reading.document import recognize, render
 from web import metrics
 from web.auth import key_required
 from web.responses import document_response, result_response
@@ -16,7 +16,7 @@ bp.before_request(key_required("API_KEYS", "POST /ocr"))  # open unless OCR_API_
 
 
 @bp.post("/ocr")
-def recognize():
+def read():
     """Read the text of a posted image or document."""
     fields, data = read_request()
     g.fields = fields
@@ -26,7 +26,7 @@ def recognize():
     slots = current_app.extensions["ocr_slots"]
     counted = partial(metrics.observe_page, source="ocr")
     if answer in renderings.MIMETYPES:
-        document = ocr.render(data, options, answer, limits=limits(), slots=slots, ppocr=second, on_page=counted)
-        return document_response(document, answer)
-    result = ocr.recognize(data, options, limits=limits(), slots=slots, ppocr=second, on_page=counted)
+        rendered = render(data, options, answer, limits=limits(), slots=slots, ppocr=second, on_page=counted)
+        return document_response(rendered, answer)
+    result = recognize(data, options, limits=limits(), slots=slots, ppocr=second, on_page=counted)
     return result_response(result, answer)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from flask import current_app, request
 
-from ocr.errors import OcrError
+from ocr.model.errors import OcrError
 
 HOW = "send it as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
 

@@ -5,8 +5,8 @@ import re
 
 from flask import Blueprint, g, request
 
-from ocr import docx
-from ocr.errors import InvalidOption, MalformedRequest, OcrError, TooLarge
+from ocr.model.errors import InvalidOption, MalformedRequest, OcrError, TooLarge
+from ocr.output import word as docx
 from web.auth import key_required
 from web.responses import document_response
 

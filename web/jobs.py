@@ -4,10 +4,10 @@ from datetime import datetime
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-import ocr
-from ocr import renderings
-from ocr.errors import JobNotFound, JobNotReady, OcrError
-from ocr.jobs.queue import Jobs, unavailable_as_error
+from jobs.queue import Jobs, unavailable_as_error
+from ocr.model.errors import JobNotFound, JobNotReady, OcrError
+from ocr.output import renderings
+from ocr.reading import document
 from web.auth import key_required
 from web.responses import document_response, result_response
 from web.uploads import limits, ocr_options, read_request, response_format
@@ -68,8 +68,8 @@ def result(job_id: str):
     if job is None or data is None:  # removed since the status was read
         raise _not_found(job_id)
     if answer in renderings.MIMETYPES:
-        return document_response(ocr.render_read(data, results, answer, limits=job.limits), answer)
-    return result_response(ocr.assemble(results, job.options, total_ms=_duration_ms(status)), answer)
+        return document_response(document.render_read(data, results, answer, limits=job.limits), answer)
+    return result_response(document.assemble(results, job.options, total_ms=_duration_ms(status)), answer)
 
 
 @bp.get("/jobs/<job_id>/pages/<int:number>")

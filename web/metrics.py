@@ -24,10 +24,10 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import choose_encoder
 
-from ocr.errors import QueueUnavailable
-from ocr.jobs.queue import QUEUE, Jobs, unavailable_as_error
-from ocr.jobs.store import STATUSES
-from ocr.result import PageResult
+from jobs.queue import QUEUE, Jobs, unavailable_as_error
+from jobs.store import STATUSES
+from ocr.model.errors import QueueUnavailable
+from ocr.model.result import PageResult
 from ocr.slots import SlotPool
 from web.auth import key_required
 

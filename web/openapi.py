@@ -13,9 +13,10 @@ from pathlib import Path
 import swagger_ui_bundle
 from flask import Blueprint, abort, current_app, render_template, send_from_directory
 
-from ocr import docx, renderings
+from jobs.store import STATUSES
 from ocr.engines import ppocr, tesseract
-from ocr.errors import (
+from ocr.input.images import SUPPORTED
+from ocr.model.errors import (
     EngineFailure,
     InvalidOption,
     JobNotFound,
@@ -28,10 +29,10 @@ from ocr.errors import (
     TooLarge,
     UnsupportedImage,
 )
-from ocr.imaging import SUPPORTED
-from ocr.jobs.store import STATUSES
-from ocr.options import ALLOWED_PSM, FLAGS, MAX_STEPS, lang_pattern, steps_pattern
-from ocr.preprocess import STEPS
+from ocr.model.options import ALLOWED_PSM, FLAGS, MAX_STEPS, lang_pattern, steps_pattern
+from ocr.output import renderings
+from ocr.output import word as docx
+from ocr.preprocess.pipeline import STEPS
 from web import export, jobs
 from web.auth import Unauthorized, configured_keys
 from web.uploads import FORMATS, NEGOTIABLE, OPTION_FIELDS, engine_choices

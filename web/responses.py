@@ -2,8 +2,8 @@
 
 from flask import current_app, g, jsonify, render_template
 
-import ocr
-from ocr import renderings
+from ocr.model.result import OcrResult
+from ocr.output import renderings
 
 
 def document_response(document: bytes, answer: str):
@@ -15,7 +15,7 @@ def document_response(document: bytes, answer: str):
     )
 
 
-def result_response(result: ocr.OcrResult, answer: str):
+def result_response(result: OcrResult, answer: str):
     """The result as JSON, an HTML page or plain text."""
     g.log_details = (
         f"pages={len(result.pages)} pixels={sum(p.width * p.height for p in result.pages)} "

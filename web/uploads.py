@@ -7,12 +7,12 @@ import io
 
 from flask import Request, current_app, request
 
-import ocr
-from ocr import renderings
 from ocr.engines import tesseract
-from ocr.errors import InvalidOption, MalformedRequest, MissingImage, TooLarge, UnsupportedImage
-from ocr.options import ENGINES, TESSERACT_ENGINES, OcrOptions, parse_options
-from ocr.preprocess import STEPS
+from ocr.model.errors import InvalidOption, MalformedRequest, MissingImage, TooLarge, UnsupportedImage
+from ocr.model.limits import Limits
+from ocr.model.options import ENGINES, TESSERACT_ENGINES, OcrOptions, parse_options
+from ocr.output import renderings
+from ocr.preprocess.pipeline import STEPS
 
 # By Accept header; hOCR, ALTO and TSV only by the format field, since browsers accept XML.
 NEGOTIABLE = {"text": "text/plain", "json": "application/json", "html": "text/html", "pdf": "application/pdf"}
@@ -188,10 +188,10 @@ def engine_choices() -> tuple[str, ...]:
     return ENGINES if current_app.extensions["ppocr"] is not None else TESSERACT_ENGINES
 
 
-def limits(*, max_pages: int | None = None) -> ocr.Limits:
+def limits(*, max_pages: int | None = None) -> Limits:
     """What reading one upload may cost, from the configuration; a job may hold more pages."""
     config = current_app.config
-    return ocr.Limits(
+    return Limits(
         max_pixels=int(config["MAX_PIXELS"]),
         timeout_s=float(config["TIMEOUT_S"]),
         max_pages=int(config["MAX_PAGES"]) if max_pages is None else max_pages,

@@ -17,12 +17,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .. import columns
-from ..errors import EngineFailure, OcrError, OcrTimeout
-from ..preprocess import otsu_threshold
-from ..result import Word
-from ..slots import SlotPool
-from . import frames
+from ocr.engines import frames
+from ocr.layout import columns
+from ocr.model.errors import EngineFailure, OcrError, OcrTimeout
+from ocr.model.result import Word
+from ocr.preprocess.pipeline import otsu_threshold
+from ocr.slots import SlotPool
 
 NAME = "ppocr"
 MODEL = "PP-OCRv6 small (rapidocr)"

@@ -13,8 +13,8 @@ from typing import Protocol
 import pytesseract
 from PIL import Image
 
-from ..errors import EngineFailure, OcrTimeout
-from ..result import Word
+from ocr.model.errors import EngineFailure, OcrTimeout
+from ocr.model.result import Word
 
 # Debian's Tesseract spins one OpenMP thread per core; with several pages or
 # requests in flight that oversubscribes the CPU (8x slower measured on 2 cores).
@@ -57,7 +57,7 @@ def use(mode: str, *, slots: int | None = None) -> None:
     if mode not in MODES:
         raise ValueError(f"OCR_ENGINE={mode!r}: use one of {', '.join(MODES)}")
     if mode == "api":
-        from .tesseract_api import InProcess  # tesserocr is loaded only by a server that reads with it
+        from ocr.engines.tesseract_api import InProcess
 
         slots = slots or os.cpu_count() or 1
         if not (isinstance(_reader, InProcess) and _reader.slots == slots):  # keep warm engines warm

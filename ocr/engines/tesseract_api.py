@@ -20,9 +20,9 @@ import numpy as np
 from PIL import Image
 from tesserocr import OEM, PSM, RIL, PyTessBaseAPI
 
-from ..errors import EngineFailure
-from ..result import Word
-from .tesseract import timed_out
+from ocr.engines.tesseract import timed_out
+from ocr.model.errors import EngineFailure
+from ocr.model.result import Word
 
 # Language sets kept warm in each process, the least recently used ended first: an engine takes
 # some 15 MiB for eng, 24 for eng+deu, and 30 for orientation detection (measured, RSS).

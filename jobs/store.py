@@ -16,10 +16,10 @@ from datetime import UTC, datetime
 
 import redis
 
-from .. import Limits
-from ..options import OcrOptions
-from ..result import PageResult
-from . import records
+from jobs import records
+from ocr.model.limits import Limits
+from ocr.model.options import OcrOptions
+from ocr.model.result import PageResult
 
 PREFIX = "ocr:job:"
 ID_BYTES = 24  # 192 random bits: the id is the only key to a job

@@ -16,9 +16,9 @@ import numpy as np
 from PIL import Image, ImageOps
 from scipy import ndimage
 
-from .filters import max_filter, median3, min_filter
-from .geometry import Affine
-from .imaging import MAX_SIDE_PX
+from ocr.input.images import MAX_SIDE_PX
+from ocr.model.geometry import Affine
+from ocr.preprocess.filters import max_filter, median3, min_filter
 
 # Tesseract reads best when lowercase letters are about this many pixels tall (about
 # 10-12 pt at 300 dpi); text far from it is rescaled.

@@ -8,7 +8,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image
 
-from .errors import UnsupportedImage
+from ocr.model.errors import UnsupportedImage
 
 POINTS_PER_INCH = 72
 # pdfium is not thread-safe, and gunicorn threads or parallel pages may call it at once.

@@ -12,8 +12,8 @@ import math
 from dataclasses import dataclass, replace
 from statistics import median
 
-from .reading_order import ALIGNED_SHARE, MAX_VALUE_WORDS
-from .result import Word
+from ocr.layout.rows import ALIGNED_SHARE, MAX_VALUE_WORDS
+from ocr.model.result import Word
 
 # A gutter is at least this many median line heights wide: PP-OCRv6's line boxes are about
 # 1.5 times the letters' height, and columns of print are set about an em apart (0.7 read the

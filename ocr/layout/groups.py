@@ -4,7 +4,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import groupby
 
-from .result import Word
+from ocr.model.result import Word
 
 
 @dataclass(frozen=True)

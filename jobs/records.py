@@ -2,9 +2,9 @@
 
 from dataclasses import asdict
 
-from ..errors import error_for
-from ..options import OcrOptions
-from ..result import PageResult, ReadingWarning, Word
+from ocr.model.errors import error_for
+from ocr.model.options import OcrOptions
+from ocr.model.result import PageResult, ReadingWarning, Word
 
 
 def page_record(page: PageResult) -> dict:

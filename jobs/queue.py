@@ -15,13 +15,16 @@ import redis
 from celery import Celery
 from kombu.exceptions import OperationalError
 
-from .. import Limits, failed_page, imaging, page
-from ..engines.ppocr import Ppocr
-from ..errors import OcrError, Overloaded, QueueUnavailable
-from ..options import OcrOptions
-from ..result import PageResult
-from ..slots import SlotPool
-from .store import JobStore
+from jobs.store import JobStore
+from ocr.engines.ppocr import Ppocr
+from ocr.input import images as imaging
+from ocr.model.errors import OcrError, Overloaded, QueueUnavailable
+from ocr.model.limits import Limits
+from ocr.model.options import OcrOptions
+from ocr.model.result import PageResult
+from ocr.reading import page
+from ocr.reading.document import failed_page
+from ocr.slots import SlotPool
 
 log = logging.getLogger("ocr.jobs")
 

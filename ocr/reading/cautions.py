@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .result import ReadingWarning, Word, mean_confidence
+from ocr.model.result import ReadingWarning, Word, mean_confidence
 
 # Printed pages Tesseract reads well average 70-95; under this, expect many wrong words.
 # PP-OCRv6 is surer of itself (pages it reads well average 90-98): its bar is higher.

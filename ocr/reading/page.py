@@ -9,17 +9,20 @@ from dataclasses import replace
 import numpy as np
 from PIL import Image
 
-from . import imaging, preprocess, reading_order
-from .engines import choice, tesseract
-from .engines import ppocr as ppocr_engine
-from .engines.choice import Reading
-from .engines.ppocr import Ppocr
-from .errors import OcrError
-from .geometry import Affine
-from .options import OcrOptions
-from .preprocess import Prepared
-from .result import PageResult, ReadingWarning, Word, mean_confidence
-from .warnings import looks_handwritten, reading_warnings, second_engine_failed, second_engine_unavailable
+from ocr.engines import ppocr as ppocr_engine
+from ocr.engines import tesseract
+from ocr.engines.ppocr import Ppocr
+from ocr.input import images as imaging
+from ocr.layout import rows as reading_order
+from ocr.model.errors import OcrError
+from ocr.model.geometry import Affine
+from ocr.model.options import OcrOptions
+from ocr.model.result import PageResult, ReadingWarning, Word, mean_confidence
+from ocr.preprocess import pipeline as preprocess
+from ocr.preprocess.pipeline import Prepared
+from ocr.reading import policy as choice
+from ocr.reading.cautions import looks_handwritten, reading_warnings, second_engine_failed, second_engine_unavailable
+from ocr.reading.policy import Reading
 
 # A first reading this unsure may be of sideways or upside-down text: ask OSD.
 DOUBTFUL_CONFIDENCE = 60.0

@@ -2,11 +2,11 @@
 
 from collections.abc import Sequence
 
-from .geometry import Affine
-from .pdfwriter import PdfWriter, number, ref
-from .pictures import Picture
-from .result import PageResult
-from .textlayer import text_layer, write_fonts
+from ocr.model.geometry import Affine
+from ocr.model.result import PageResult
+from ocr.output.pdfwriter import PdfWriter, number, ref
+from ocr.output.pictures import Picture
+from ocr.output.textlayer import text_layer, write_fonts
 
 POINTS_PER_INCH = 72
 # The image's unit square onto the upright page for each EXIF Orientation: PDF matrix entries

@@ -15,8 +15,8 @@ import numpy as np
 import pillow_heif
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-from .errors import MissingImage, TooLarge, UnsupportedImage
-from .pdf import PdfPages
+from ocr.input.pdf_pages import PdfPages
+from ocr.model.errors import MissingImage, TooLarge, UnsupportedImage
 
 pillow_heif.register_heif_opener()  # iPhone photos (HEIC/HEIF)
 

@@ -3,7 +3,7 @@
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from .result import Word
+from ocr.model.result import Word
 
 # A narrow block of short values beside wider text whose lines sit on the same rows: a
 # receipt's prices, a list of labels and values. Columns of running text are left alone, even

@@ -4,7 +4,7 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from .errors import InvalidOption
+from ocr.model.errors import InvalidOption
 
 AUTO = "auto"
 NONE = "none"

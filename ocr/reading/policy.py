@@ -8,9 +8,9 @@ on half of ../shared/realscans and of the generated captures and confirmed on th
 
 from dataclasses import dataclass
 
-from .. import columns
-from ..preprocess import Prepared
-from ..result import Word, engines_label, mean_confidence
+from ocr.layout import columns
+from ocr.model.result import Word, engines_label, mean_confidence
+from ocr.preprocess.pipeline import Prepared
 
 # `auto` asks PP-OCRv6 too when Tesseract's reading looks handwritten, has fewer than
 # SECOND_ENGINE_MIN_WORDS words (a faint receipt read as its one bold number) or a mean

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from .imaging import DecodedImage
+from ocr.input.images import DecodedImage
 
 LOSSY_FORMATS = ("JPEG", "MPO", "HEIF")
 JPEG_QUALITY = 92  # high: a second lossy coding must not blur small print

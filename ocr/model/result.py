@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .errors import OcrError
+from ocr.model.errors import OcrError
 
 ENGINE_ORDER = ("tesseract", "ppocr")
 

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from docx import Document
 from docx.enum.text import WD_BREAK
 
-from . import layout
-from .result import PageResult
+from ocr.layout import groups as layout
+from ocr.model.result import PageResult
 
 MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 TITLE = "Recognized text"

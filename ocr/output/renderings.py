@@ -9,9 +9,10 @@ listed here with the others.
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
-from . import docx, layout
-from .layout import Box
-from .result import PageResult
+from ocr.layout import groups as layout
+from ocr.layout.groups import Box
+from ocr.model.result import PageResult
+from ocr.output import word as docx
 
 MIMETYPES = {
     "hocr": "application/xhtml+xml",

@@ -12,11 +12,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from . import layout
-from .geometry import Affine
-from .layout import Group
-from .pdfwriter import PdfWriter, number, ref
-from .result import Word
+from ocr.layout import groups as layout
+from ocr.layout.groups import Group
+from ocr.model.geometry import Affine
+from ocr.model.result import Word
+from ocr.output.pdfwriter import PdfWriter, number, ref
 
 FIRST_CODE = 33  # below it are control codes and 32, which readers may treat as a word space
 CODES_PER_FONT = 256 - FIRST_CODE

@@ -1,0 +1,1 @@
+"""Bytes to upright pages: sniffing, limits, EXIF orientation and PDF rasterizing."""

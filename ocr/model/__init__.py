@@ -1,0 +1,1 @@
+"""The data every stage passes: options, limits, results, warnings, errors and geometry."""

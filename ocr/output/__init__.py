@@ -1,0 +1,1 @@
+"""A reading as documents: hOCR, ALTO, TSV, Word, searchable PDF and previews."""
