@@ -1,6 +1,5 @@
 # Two commands do everything on a fresh Debian/Ubuntu machine: `make run` and `make test`.
-HOST ?= 127.0.0.1
-PORT ?= 5000
+# HOST and PORT (default 127.0.0.1:5000) and the OCR_* settings are read by settings.py
 LANGS ?= eng
 # HTTPS=1 serves https (a phone's camera needs it): with TLS_CERT/TLS_KEY, or a generated certificate
 HTTPS ?=
@@ -24,7 +23,7 @@ export PIP_NO_BINARY := tesserocr
 SERVER_PACKAGES := redis-server nginx libnginx-mod-http-lua openssl
 TEST_PACKAGES := $(SERVER_PACKAGES) chromium fonts-dejavu-core fonts-liberation fonts-dkg-handwriting
 
-.PHONY: run worker test system-deps server-deps test-system-deps pipenv bench-accuracy bench-speed lint
+.PHONY: run worker test test-fast system-deps server-deps test-system-deps pipenv bench-accuracy bench-speed lint
 
 run: system-deps server-deps .venv/.synced-run
 	$(PIPENV) run scripts/run-server
@@ -32,8 +31,13 @@ run: system-deps server-deps .venv/.synced-run
 worker: system-deps .venv/.synced-run
 	$(PIPENV) run scripts/run-worker
 
-test: system-deps test-system-deps .venv/.synced-dev
+# the full suite, as CI runs it: the checks of the code first, then every test tier
+test: system-deps test-system-deps .venv/.synced-dev lint
 	$(PIPENV) run pytest
+
+# unit and API tests: no Chromium, no live servers, no job workers
+test-fast: system-deps .venv/.synced-dev
+	$(PIPENV) run pytest -m "not full"
 
 bench-accuracy: system-deps test-system-deps .venv/.synced-dev
 	$(PIPENV) run python -m bench.accuracy
@@ -41,8 +45,11 @@ bench-accuracy: system-deps test-system-deps .venv/.synced-dev
 bench-speed: system-deps test-system-deps .venv/.synced-dev
 	$(PIPENV) run python -m bench.speed && $(PIPENV) run python -m bench.second_engine && $(PIPENV) run python -m bench.jobs
 
+# style and bugs (ruff), the layering contract and no import cycles (import-linter), types (mypy)
 lint: .venv/.synced-dev
 	$(PIPENV) run ruff check .
+	$(PIPENV) run lint-imports --no-cache
+	$(PIPENV) run mypy
 
 system-deps:
 	@scripts/ensure-debian-packages $(OCR_PACKAGES) $(TESSEROCR_BUILD_PACKAGES) python3-pip

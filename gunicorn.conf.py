@@ -8,22 +8,22 @@ import re
 import shutil
 import tempfile
 
+from settings import Settings
 from web.requestlog import logging_config
 
-_cores = os.cpu_count() or 1
-_ocr_timeout_s = float(os.environ.get("OCR_TIMEOUT_S", 60))
+_settings = Settings.from_env()  # a bad OCR_* value stops gunicorn here, before any worker starts
 
 # Under `make run`, nginx holds HOST:PORT and reads each request whole first (scripts/run-front);
 # gunicorn listens on a unix socket in the state folder that only nginx uses.
-bind = os.environ.get("OCR_GUNICORN_BIND") or f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
+bind = _settings.gunicorn_bind or f"{_settings.host}:{_settings.port}"
 # One process per core does the CPU work (decoding, preprocessing); threads keep a
 # slow upload or a request waiting for an OCR slot from blocking the others.
-workers = int(os.environ.get("OCR_WORKERS", _cores))
+workers = _settings.workers
 worker_class = "gthread"
-threads = int(os.environ.get("OCR_THREADS", 4))
+threads = _settings.threads
 # A request may wait for a slot, then run OCR up to OCR_TIMEOUT_S: never kill a worker before that.
-timeout = int(_ocr_timeout_s + float(os.environ.get("OCR_QUEUE_WAIT_S", 10)) + 30)
-graceful_timeout = int(_ocr_timeout_s + 5)
+timeout = int(_settings.timeout_s + _settings.queue_wait_s + 30)
+graceful_timeout = int(_settings.timeout_s + 5)
 keepalive = 5
 # Graceful restarts go through signals (kill -HUP); no control socket file is left in $HOME.
 control_socket_disable = True
@@ -33,7 +33,7 @@ accesslog = None
 errorlog = "-"
 loglevel = "info"
 # Lines as `[pid request-id] message`, or with OCR_LOG_FORMAT=json one JSON object a line.
-logconfig_dict = logging_config(os.environ.get("OCR_LOG_FORMAT", "plain"))
+logconfig_dict = logging_config(_settings.log_format)
 
 
 def on_starting(server):
@@ -43,12 +43,15 @@ def on_starting(server):
     The workers count metrics in PROMETHEUS_MULTIPROC_DIR, by default a folder of the lock
     directory, where a job worker sharing the locks counts too (worker.py). It is set here,
     before any worker imports prometheus_client, which decides how to count on import.
+
+    The folder is handed on in the environment, which the workers (and a reloaded configuration) inherit.
     """
-    if not os.environ.get("OCR_SLOT_DIR"):
-        os.environ["OCR_SLOT_DIR"] = tempfile.mkdtemp(prefix="ocr-slots-")
+    slot_dir = _settings.slot_dir
+    if not slot_dir:
+        slot_dir = os.environ["OCR_SLOT_DIR"] = tempfile.mkdtemp(prefix="ocr-slots-")
         os.environ["OCR_SLOT_DIR_OWNED"] = "1"
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.path.join(os.environ["OCR_SLOT_DIR"], "metrics")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.path.join(slot_dir, "metrics")
     metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     os.makedirs(metrics_dir, exist_ok=True)
     _forget_dead_gauges(metrics_dir)
@@ -82,8 +85,9 @@ def _alive(pid: int) -> bool:
 
 
 def on_exit(server):
-    if os.environ.get("OCR_SLOT_DIR_OWNED"):
-        shutil.rmtree(os.environ.get("OCR_SLOT_DIR", ""), ignore_errors=True)
+    now = Settings.from_env()  # read again: on_starting may have set the folder after this file was read
+    if now.slot_dir_owned and now.slot_dir:
+        shutil.rmtree(now.slot_dir, ignore_errors=True)
 
 
 def post_fork(server, worker):

@@ -3,16 +3,19 @@ OCR_BROKER_URL, with the same OCR_* settings as the server."""
 
 import os
 
-if os.environ.get("OCR_SLOT_DIR") and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+from settings import Settings
+
+_settings = Settings.from_env()
+if _settings.slot_dir and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     # sharing the server's OCR slots (`make run`), the pages read here count in its /metrics too;
     # set before app imports prometheus_client, which decides how to count on import
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.path.join(os.environ["OCR_SLOT_DIR"], "metrics")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.path.join(_settings.slot_dir, "metrics")
 if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 from app import create_app  # noqa: E402 - after the metrics folder is chosen
 
-_jobs = create_app().extensions["jobs"]
+_jobs = create_app(settings=_settings).extensions["jobs"]
 if _jobs is None:
     raise SystemExit("set OCR_BROKER_URL to the Redis of the job queue (redis://host:6379/0 or unix:///path.sock)")
 celery = _jobs.celery

@@ -20,7 +20,7 @@ import numpy as np
 from playwright.sync_api import sync_playwright
 
 from bench.score import cer
-from bench.speed import webcam_frame
+from bench.speed_images import webcam_frame
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [

@@ -18,20 +18,12 @@ from pathlib import Path
 from statistics import median
 
 from bench import realscans
+from bench.processes import TreeSampler, gunicorn_master, worker_count
 from bench.server import running_server
-from bench.speed import (
-    HTTP_TIMEOUT_S,
-    IMAGES,
-    LABELS,
-    TreeSampler,
-    gunicorn_master,
-    markdown_table,
-    prepare_upload,
-    run_clients,
-    targets_table,
-    worker_count,
-    write_images,
-)
+from bench.speed_images import IMAGES, LABELS, write_images
+from bench.tables import markdown_table, targets_table
+from bench.throughput import run_clients
+from bench.timing import HTTP_TIMEOUT_S, prepare_upload
 
 RESULTS = Path(__file__).resolve().parent / "results" / "second_engine.json"
 CONFIDENT_COST = 1.03  # auto / tesseract on pages Tesseract reads confidently

@@ -16,15 +16,14 @@ from celery import Celery
 from kombu.exceptions import OperationalError
 
 from jobs.store import JobStore
-from ocr.engines.ppocr import Ppocr
-from ocr.input import images as imaging
+from ocr.input import images
 from ocr.model.errors import OcrError, Overloaded, QueueUnavailable
 from ocr.model.limits import Limits
 from ocr.model.options import OcrOptions
 from ocr.model.result import PageResult
 from ocr.reading import page
 from ocr.reading.document import failed_page
-from ocr.slots import SlotPool
+from ocr.reading.engines import Engines
 
 log = logging.getLogger("ocr.jobs")
 
@@ -47,14 +46,14 @@ class Jobs:
         broker_url: str,
         *,
         store: JobStore,
-        slots: SlotPool,
-        ppocr: Ppocr | None,
+        engines: Engines,
         timeout_s: float,
         max_waiting: int,
         on_page: Callable[[PageResult], None] | None = None,
     ):
-        """`on_page` is told of each page a worker reads (for metrics), whether it was read or failed."""
-        self.store, self.slots, self.ppocr, self.max_waiting = store, slots, ppocr, max_waiting
+        """`engines` read the pages (their slots are this machine's, shared with its requests);
+        `on_page` is told of each page a worker reads (for metrics), whether it was read or failed."""
+        self.store, self.engines, self.max_waiting = store, engines, max_waiting
         self.on_page = on_page
         self.redelivery_s = round(2 * timeout_s + REDELIVERY_MARGIN_S)
         self.celery = Celery("ocr", broker=_kombu_url(broker_url), set_as_current=False)
@@ -84,7 +83,7 @@ class Jobs:
 
     def submit(self, data: bytes, options: OcrOptions, limits: Limits) -> tuple[str, int]:
         """Check the upload as POST /ocr would, queue a task per page; the job's id and its pages."""
-        with imaging.open_pages(
+        with images.open_pages(
             data, max_pixels=limits.max_pixels, max_pages=limits.max_pages, pdf_dpi=limits.pdf_dpi
         ) as pages:
             pages.decode(0)  # a corrupt image is refused now, as /ocr refuses it, not page by page later
@@ -128,12 +127,12 @@ class Jobs:
     def _read(self, data: bytes, options: OcrOptions, limits: Limits, number: int) -> PageResult:
         try:
             with (
-                imaging.open_pages(
+                images.open_pages(
                     data, max_pixels=limits.max_pixels, max_pages=limits.max_pages, pdf_dpi=limits.pdf_dpi
                 ) as pages,
-                self.slots.run(),
+                self.engines.slots.run(),
             ):
-                return page.read_page(pages, number - 1, options, timeout_s=limits.timeout_s, ppocr=self.ppocr)[0]
+                return page.read_page(pages, number - 1, options, timeout_s=limits.timeout_s, engines=self.engines)[0]
         except OcrError as e:
             return failed_page(number, e)
         except Exception:  # noqa: BLE001 - the page fails, the job and the worker go on

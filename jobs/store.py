@@ -25,7 +25,7 @@ PREFIX = "ocr:job:"
 ID_BYTES = 24  # 192 random bits: the id is the only key to a job
 # A job nobody finishes (every worker gone for good) still leaves Redis after a day.
 UNFINISHED_TTL_S = 24 * 3600
-STATUSES = ("queued", "running", "done", "failed", "cancelled")
+STATUSES = records.JOB_STATUSES
 BY_STATUS = "ocr:jobs:"  # + a status: the ids of the jobs in it, scored by when their keys expire
 
 # A page's result is recorded once: a page re-run after its worker was lost, or finishing

@@ -13,27 +13,20 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from app import create_app
-from ocr.engines import tesseract
 
 ROOT = Path(__file__).resolve().parent.parent
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 SAMPLE_TEXT = "Quick brown foxes jump over 42 lazy dogs"
+# The full tier: tests that need more than the Flask test client and the engines (Chromium,
+# `make run`'s servers, Redis and Celery workers). `make test-fast` leaves them out.
+FULL_TIER_MODULES = {"test_browser", "test_serving", "test_live_server"}
+FULL_TIER_FIXTURES = {"redis_url", "start_worker", "jobs_app", "live_server", "open_page", "live_stack"}
 
 
-@pytest.fixture(autouse=True)
-def restore_pillow_limit():
-    """create_app sets Pillow's process-wide pixel limit; keep one test's limit out of the next."""
-    limit = Image.MAX_IMAGE_PIXELS
-    yield
-    Image.MAX_IMAGE_PIXELS = limit
-
-
-@pytest.fixture(autouse=True)
-def restore_tesseract_mode():
-    """create_app chooses how the process runs Tesseract (OCR_ENGINE); keep one test's choice out of the next."""
-    before = tesseract.mode()
-    yield
-    tesseract.use(before)
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.module.__name__ in FULL_TIER_MODULES or FULL_TIER_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.full)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from PIL import Image
 
-from ocr.output import word as word_documents
+from ocr.output import word_document as word_documents
 from web.export import MAX_TEXT_BYTES
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -198,7 +198,7 @@ def test_overloaded_answers_503_with_retry_after(tmp_path, png):
     from app import create_app
 
     app = create_app({"TESTING": True, "SLOT_DIR": str(tmp_path), "CONCURRENCY": 1, "QUEUE": 0, "QUEUE_WAIT_S": 0})
-    with app.extensions["ocr_slots"].hold():  # another request is running
+    with app.extensions["engines"].slots.hold():  # another request is running
         response = app.test_client().post(
             "/ocr", data=png, content_type="image/png", headers={"Accept": "application/json"}
         )
@@ -233,7 +233,8 @@ def test_engine_failure_is_a_logged_500_without_details(tmp_path, png, caplog, e
 
 
 def test_unexpected_error_is_logged_not_shown(client, png, caplog):
-    with mock.patch("ocr.engines.tesseract.recognize_words", side_effect=ZeroDivisionError("secret detail")):
+    reader = client.application.extensions["engines"].tesseract
+    with mock.patch.object(reader, "recognize_words", side_effect=ZeroDivisionError("secret detail")):
         response = client.post("/ocr", data=png, content_type="image/png")
     assert response.status_code == 500
     assert "secret" not in response.get_data(as_text=True)

@@ -262,11 +262,17 @@ def test_bomb_is_refused_before_any_pixel_is_decoded(client):
         assert decode.call_count > 0 and load.call_count > 0
 
 
-def test_pillow_limit_follows_ocr_max_pixels(monkeypatch, tmp_path):
+def test_the_pixel_limit_is_ocr_max_pixels_even_far_past_it(monkeypatch, tmp_path):
     monkeypatch.setenv("OCR_MAX_PIXELS", "1234567")
     monkeypatch.setenv("OCR_SLOT_DIR", str(tmp_path))
-    create_app()
-    assert Image.MAX_IMAGE_PIXELS == 1_234_567
+    client = create_app().test_client()
+    for width, height in ((1200, 1100), (4000, 4000)):  # just over, and past twice the limit
+        response = client.post(
+            "/ocr", data=png_declaring(width, height), content_type="image/png", headers={"Accept": "application/json"}
+        )
+        assert response.status_code == 413
+        assert "over the limit of 1,234,567" in response.json["error"]["message"]
+    assert read_small_png(client) == ["ok", "42"]
 
 
 class CountingStream(io.RawIOBase):

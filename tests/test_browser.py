@@ -13,7 +13,6 @@ import pytest
 from conftest import SAMPLE_TEXT, document, draw_text, encode, pixelated_print, words_of
 from docx import Document
 from fakecam import document_frame, write_y4m, write_y4m_scenes
-from flask import render_template
 from PIL import Image
 from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
@@ -231,14 +230,6 @@ def test_pages_offer_the_engine_choices(open_page, path):
     labels = engine.locator("option").all_inner_texts()
     assert labels[0] == "Automatic"
     assert "PP-OCRv6" in labels[2] and "handwriting" in labels[2]
-
-
-def test_options_offer_only_the_engines_given(app):
-    with app.test_request_context("/"):
-        html = render_template("index.html", languages=["eng"], language_names={}, engines=TESSERACT_ENGINES)
-    select = re.search(r'<select name="engine" id="engine-select">.*?</select>', html, re.S).group(0)
-    assert re.findall(r'<option value="(\w+)"', select) == list(TESSERACT_ENGINES)
-    assert "PP-OCRv6" not in html  # nor in the hints or the footer
 
 
 # Records the text fields of each form the page posts (CDP hides bodies that hold a file from Playwright).

@@ -139,11 +139,10 @@ def test_page_limit(tmp_path):
     assert "limit of 2" in response.json["error"]["message"]
 
 
-def second_page_times_out():
-    """Tesseract times out on the page that mentions March (the second)."""
-    from ocr.engines import tesseract
-
-    real = tesseract.recognize_words
+def second_page_times_out(client):
+    """The app's Tesseract times out on the page that mentions March (the second)."""
+    reader = client.application.extensions["engines"].tesseract
+    real = reader.recognize_words
 
     def recognize_words(image, **kwargs):
         words = real(image, **kwargs)
@@ -151,11 +150,11 @@ def second_page_times_out():
             raise OcrTimeout("OCR took longer than 60 s and was stopped")
         return words
 
-    return mock.patch("ocr.engines.tesseract.recognize_words", side_effect=recognize_words)
+    return mock.patch.object(reader, "recognize_words", side_effect=recognize_words)
 
 
 def test_a_failed_page_is_reported_in_its_entry(client):
-    with second_page_times_out():
+    with second_page_times_out(client):
         result = post(client, multipage("TIFF"), "json").json
     assert [page.get("error", {}).get("code") for page in result["pages"]] == [None, "timeout", None]
     assert words_of(result["pages"][2]["text"]) == words_of(PAGES[2])
@@ -163,7 +162,7 @@ def test_a_failed_page_is_reported_in_its_entry(client):
 
 def test_a_failed_page_fails_the_rendering(client):
     """hOCR, ALTO, TSV and PDF have no place to say a page is missing: the answer is the error."""
-    with second_page_times_out():
+    with second_page_times_out(client):
         response = post(client, multipage("TIFF"), "hocr")
     assert response.status_code == 504
 

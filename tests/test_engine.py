@@ -12,7 +12,7 @@ from conftest import SAMPLE_TEXT, draw_receipt, draw_text, encode, words_of
 from PIL import Image
 
 from app import create_app
-from ocr.engines import tesseract, tesseract_api
+from ocr.engines import tesseract, tesseract_api, tesseract_data
 from ocr.engines.tesseract_api import MAX_LANGUAGE_SETS, InProcess
 from ocr.model.errors import EngineFailure, OcrTimeout
 
@@ -23,14 +23,23 @@ PARAGRAPHS = "first line here\nsecond line here\n\n\n" + SAMPLE_TEXT
 RUNAWAY_LINES = 30  # lines of SAMPLE_TEXT: seconds of Tesseract work, far past a 0.05 s budget
 
 
+@pytest.fixture(scope="module")
+def readers() -> dict:
+    return {mode: tesseract.reader(mode) for mode in MODES}
+
+
 @pytest.fixture(params=MODES)
 def mode(request) -> str:
-    tesseract.use(request.param)
     return request.param
 
 
-def read(image: Image.Image, **options) -> tuple:
-    return tesseract.recognize_words(image, **{"lang": "eng", "psm": 3, "timeout_s": 30} | options)
+@pytest.fixture
+def reader(readers, mode):
+    return readers[mode]
+
+
+def read(reader, image: Image.Image, **options) -> tuple:
+    return reader.recognize_words(image, **{"lang": "eng", "psm": 3, "timeout_s": 30, "dpi": None} | options)
 
 
 def client_for(mode: str, tmp_path, **settings):
@@ -41,9 +50,9 @@ def client_for(mode: str, tmp_path, **settings):
 # --- words, boxes, confidences ------------------------------------------------
 
 
-def test_reads_rendered_words_with_boxes(mode, text_image):
+def test_reads_rendered_words_with_boxes(reader, text_image):
     image = text_image(SAMPLE_TEXT)
-    words = read(image)
+    words = read(reader, image)
     assert [w.text.lower() for w in words] == words_of(SAMPLE_TEXT)
     lefts = [w.left for w in words]
     assert lefts == sorted(lefts)
@@ -52,29 +61,26 @@ def test_reads_rendered_words_with_boxes(mode, text_image):
     assert all(80 <= w.confidence <= 100 for w in words)  # clean print, read surely
 
 
-def test_lines_and_blocks_are_numbered(mode, text_image):
-    words = read(text_image("first line here\nsecond line here"))
+def test_lines_and_blocks_are_numbered(reader, text_image):
+    words = read(reader, text_image("first line here\nsecond line here"))
     assert [w.line for w in words] == [1, 1, 1, 2, 2, 2]
 
 
 @pytest.mark.parametrize("colours", ["1", "L", "RGB"])
-def test_one_bit_gray_and_colour_pages_read_alike(mode, colours):
-    words = read(draw_text(SAMPLE_TEXT).convert(colours))
+def test_one_bit_gray_and_colour_pages_read_alike(reader, colours):
+    words = read(reader, draw_text(SAMPLE_TEXT).convert(colours))
     assert [w.text.lower() for w in words] == words_of(SAMPLE_TEXT)
 
 
-def test_blank_page_has_no_words(mode, text_image):
-    assert read(text_image(" ")) == ()
+def test_blank_page_has_no_words(reader, text_image):
+    assert read(reader, text_image(" ")) == ()
 
 
 def test_both_ways_read_the_same_words_boxes_and_layout():
     """The warm engine reads as the command line does: the same words in the same blocks,
     paragraphs and lines (reading order and renderings depend on them), boxes within a pixel."""
     pages = [draw_text(PARAGRAPHS), draw_receipt()]
-    readings = {}
-    for way in MODES:
-        tesseract.use(way)
-        readings[way] = [read(page) for page in pages]
+    readings = {way: [read(tesseract.reader(way), page) for page in pages] for way in MODES}
     for api, cli in zip(readings["api"], readings["cli"], strict=True):
         assert [w.text for w in api] == [w.text for w in cli]
         assert [(w.block, w.paragraph, w.line) for w in api] == [(w.block, w.paragraph, w.line) for w in cli]
@@ -85,22 +91,22 @@ def test_both_ways_read_the_same_words_boxes_and_layout():
     assert len({w.block for w in readings["api"][0]}) == 2  # the blank lines part two blocks
 
 
-def test_a_declared_resolution_is_used(mode):
-    words = read(draw_text(SAMPLE_TEXT), dpi=300)
+def test_a_declared_resolution_is_used(reader):
+    words = read(reader, draw_text(SAMPLE_TEXT), dpi=300)
     assert [w.text.lower() for w in words] == words_of(SAMPLE_TEXT)
 
 
 @pytest.mark.parametrize("turned", [90, 180, 270])
-def test_orientation_is_the_clockwise_turn_that_makes_the_page_upright(mode, turned):
+def test_orientation_is_the_clockwise_turn_that_makes_the_page_upright(reader, turned):
     page = draw_text("\n".join([SAMPLE_TEXT] * 6)).convert("L")
     sideways = page.rotate(-turned, expand=True)  # PIL turns counter-clockwise: this is `turned` clockwise
-    clockwise, confidence = tesseract.detect_rotation(sideways, timeout_s=30)
+    clockwise, confidence = reader.detect_rotation(sideways, timeout_s=30)
     assert clockwise == (360 - turned) % 360
     assert confidence > 2
 
 
-def test_orientation_of_too_little_text_is_unknown(mode):
-    assert tesseract.detect_rotation(draw_text("hi").convert("L"), timeout_s=30) is None
+def test_orientation_of_too_little_text_is_unknown(reader):
+    assert reader.detect_rotation(draw_text("hi").convert("L"), timeout_s=30) is None
 
 
 # --- through the server: renderings, timeouts, health --------------------------
@@ -150,9 +156,9 @@ def test_health_says_how_tesseract_runs_its_version_and_data(mode, tmp_path):
     assert re.fullmatch(r"\d+\.\d+\.\d+", health["tesseract"])
     assert health["tesseract"] == health["engines"][0]["version"]
     assert health["engines"][0]["mode"] == mode
-    assert health["tessdata"] == tesseract.tessdata() and "osd" in health["languages"]
+    assert health["tessdata"] == tesseract_data.tessdata() and "osd" in health["languages"]
     if mode == "cli":
-        assert health["tesseract"] == tesseract.command_line_version()
+        assert health["tesseract"] == tesseract_data.command_line_version()
 
 
 def test_an_unknown_engine_setting_is_refused_at_start(tmp_path):
@@ -169,32 +175,31 @@ def tessdata_copies(tmp_path):
     language set of several, each loaded, without installing more Debian packages."""
     folder = tmp_path / "tessdata"
     folder.mkdir()
-    real = tesseract.tessdata().rstrip("/")
+    real = tesseract_data.tessdata().rstrip("/")
     for name in ["eng", "osd", "aaa", "bbb", "ccc", "ddd", "eee"]:
         source = "osd" if name == "osd" else "eng"
         (folder / f"{name}.traineddata").symlink_to(f"{real}/{source}.traineddata")
     return folder
 
 
-def test_languages_and_version(mode):
-    assert "eng" in tesseract.installed_languages()
-    assert "osd" not in tesseract.installed_languages()
-    assert re.match(r"\d+\.\d+", tesseract.tesseract_version())
+def test_languages_and_version(reader):
+    assert "eng" in tesseract_data.installed_languages()
+    assert "osd" not in tesseract_data.installed_languages()
+    assert re.match(r"\d+\.\d+", reader.version())
 
 
-def test_a_language_set_is_read_with_every_language_in_it(mode, tessdata_copies, monkeypatch):
+def test_a_language_set_is_read_with_every_language_in_it(mode, reader, tessdata_copies, monkeypatch):
     if mode == "api":
-        reader = InProcess(str(tessdata_copies), slots=1)
-        words = reader.recognize_words(draw_text(), lang="eng+aaa", psm=3, timeout_s=30, dpi=None)
+        words = read(InProcess(str(tessdata_copies), slots=1), draw_text(), lang="eng+aaa")
     else:
         monkeypatch.setenv("TESSDATA_PREFIX", str(tessdata_copies))  # the command line reads the folder named
-        words = read(draw_text(), lang="eng+aaa")
+        words = read(reader, draw_text(), lang="eng+aaa")
     assert [w.text.lower() for w in words] == words_of(SAMPLE_TEXT)
 
 
-def test_a_language_without_data_is_an_engine_failure(mode):
+def test_a_language_without_data_is_an_engine_failure(reader):
     with pytest.raises(EngineFailure):
-        read(draw_text(), lang="zzz")
+        read(reader, draw_text(), lang="zzz")
 
 
 # --- the warm engines ---------------------------------------------------------

@@ -29,12 +29,12 @@ from PIL import Image, ImageDraw, ImageFont
 from app import create_app
 from ocr.engines import ppocr as ppocr_engine
 from ocr.engines.ppocr import WARM_CHILDREN, Ppocr
-from ocr.input import images as imaging
+from ocr.input import images
 from ocr.model.errors import EngineFailure, OcrTimeout
 from ocr.model.geometry import Affine
-from ocr.preprocess.pipeline import Prepared
-from ocr.reading import page
-from ocr.reading import policy as choice
+from ocr.preprocess import Prepared
+from ocr.reading import policy
+from ocr.reading.ppocr_pass import ppocr_words, read_with_ppocr
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINES = ["tesseract", "ppocr"]
@@ -337,9 +337,9 @@ def test_two_columns_are_read_one_after_the_other(client, engine):
 
 def test_a_page_read_shrunk_gives_its_boxes_in_the_full_pages_pixels(client):
     page = on_page(draw_handwriting(font_px=64)).convert("RGB")
-    ppocr = client.application.extensions["ppocr"]
-    full = ppocr.recognize_words(page, timeout_s=60)
-    shrunk = ppocr.recognize_words(page, timeout_s=60, long_side=max(page.size) // 2)
+    ppocr = client.application.extensions["engines"].ppocr
+    full = ppocr_words(ppocr, page, timeout_s=60)
+    shrunk = ppocr_words(ppocr, page, timeout_s=60, long_side=max(page.size) // 2)
     assert words_of(" ".join(w.text for w in shrunk)) == words_of(" ".join(w.text for w in full))
     for small, large in zip(shrunk, full, strict=True):
         # where a word ends, and how much of the next line its box takes in, is found afresh at
@@ -350,7 +350,7 @@ def test_a_page_read_shrunk_gives_its_boxes_in_the_full_pages_pixels(client):
 def test_a_page_osd_turned_upside_down_is_read_by_ppocr_the_right_way_up(client):
     # OSD guesses on handwriting: here its guess is injected, a turn of an upright page by 180 degrees
     upright = on_page(draw_text(SAMPLE_TEXT)).convert("L")
-    decoded = imaging.DecodedImage(upright, "PNG")
+    decoded = images.DecodedImage(upright, "PNG")
     wrong = Prepared(upright).with_step(
         upright.rotate(180, expand=True),
         "orient",
@@ -358,8 +358,8 @@ def test_a_page_osd_turned_upside_down_is_read_by_ppocr_the_right_way_up(client)
         degrees=180,
         confidence=3.0,
     )
-    ppocr = client.application.extensions["ppocr"]
-    reading = page._second_engine(ppocr, wrong, decoded, timeout_s=60, timings={})
+    ppocr = client.application.extensions["engines"].ppocr
+    reading = read_with_ppocr(ppocr, wrong, decoded, timeout_s=60)
     assert [step.name for step in reading.prepared.steps] == ["orient", "orient_undone"]
     assert words_of(" ".join(w.text for w in reading.words)) == words_of(SAMPLE_TEXT)
     first = reading.words[0]  # in the upright page's pixels: the first word is at the top left
@@ -383,7 +383,7 @@ def test_auto_gives_a_page_tesseract_doubts_to_ppocr(client, handwriting, tesser
     alone = tesseract_reading_of_handwriting
     assert alone["engine"] == "tesseract" and "ppocr" not in alone["timings_ms"]
     assert {"handwriting_suspected", "low_confidence"} & set(codes(alone))  # Tesseract doubts its reading
-    assert alone["confidence"] < choice.SECOND_ENGINE_BELOW
+    assert alone["confidence"] < policy.SECOND_ENGINE_BELOW
 
     result = post_json(client, handwriting)  # engine=auto is the default
     assert result["engine"] == "ppocr"
@@ -438,14 +438,14 @@ def test_without_ppocr_the_server_lists_and_uses_tesseract_alone(tesseract_only,
 
 
 def test_prestart_loads_ppocr_before_the_first_page_and_that_page_uses_it(tmp_path, phone_photo):
-    ppocr_engine.stop_warm()  # whatever earlier tests left warm in this process
     before = ppocr_children()
     app = create_app({"TESTING": True, "SLOT_DIR": str(tmp_path), "PPOCR_PRESTART": True})
+    ppocr = app.extensions["engines"].ppocr
     deadline = time.monotonic() + ppocr_engine.STARTUP_TIMEOUT_S
-    while not (ppocr_children() - before and ppocr_engine.warm_count()) and time.monotonic() < deadline:
+    while not (ppocr_children() - before and ppocr.warm_count()) and time.monotonic() < deadline:
         time.sleep(0.1)  # no page sent: the child loads on its own
     started = ppocr_children() - before
-    assert len(started) == 1 and ppocr_engine.warm_count() == 1
+    assert len(started) == 1 and ppocr.warm_count() == 1
     data, _, _ = phone_photo
     result = post_json(app.test_client(), data, "image/jpeg", engine="ppocr")
     assert (result["engine"], words_of(result["text"])) == ("ppocr", words_of(PHOTO_TEXT))
@@ -453,10 +453,9 @@ def test_prestart_loads_ppocr_before_the_first_page_and_that_page_uses_it(tmp_pa
 
 
 def test_without_prestart_no_child_is_loaded_ahead(tmp_path):
-    ppocr_engine.stop_warm()
-    create_app({"TESTING": True, "SLOT_DIR": str(tmp_path)})
+    app = create_app({"TESTING": True, "SLOT_DIR": str(tmp_path)})
     assert not any(thread.name == "PP-OCRv6 prestart" for thread in threading.enumerate())
-    assert ppocr_engine.warm_count() == 0
+    assert app.extensions["engines"].ppocr.warm_count() == 0
 
 
 def test_health_lists_both_engines(client):
@@ -536,7 +535,7 @@ def test_reads_with_the_network_cut_off(tmp_path):
 def test_ppocr_failing_beside_tesseract_falls_back_to_tesseracts_reading(
     client, handwriting, tesseract_reading_of_handwriting, engine, failure
 ):
-    with mock.patch.object(Ppocr, "recognize_words", side_effect=failure) as second:
+    with mock.patch.object(Ppocr, "read_lines", side_effect=failure) as second:
         result = post_json(client, handwriting, engine=engine)
     second.assert_called_once()
     assert result["engine"] == "tesseract"
@@ -547,7 +546,7 @@ def test_ppocr_failing_beside_tesseract_falls_back_to_tesseracts_reading(
 
 
 def test_ppocr_failing_alone_answers_500_engine_error(client, handwriting):
-    with mock.patch.object(Ppocr, "recognize_words", side_effect=EngineFailure("PP-OCRv6 failed: out of memory")):
+    with mock.patch.object(Ppocr, "read_lines", side_effect=EngineFailure("PP-OCRv6 failed: out of memory")):
         response = post(client, handwriting, engine="ppocr", format="json")
         as_text = post(client, handwriting, engine="ppocr")
     status, code, message = error_of(response)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from PIL import Image, ImageCms
 
 from ocr.model.options import ALLOWED_PSM
-from ocr.preprocess.pipeline import STEPS
+from ocr.preprocess import STEPS
 
 # Small pages keep each Tesseract run short; the parsers see the same structures as in a big one.
 _PAGE = draw_text("Fuzz 42", font_px=24, margin=8)

@@ -23,9 +23,10 @@ from test_live_server import ROOT, Server
 from app import create_app
 from ocr.model.errors import InvalidOption
 from ocr.model.options import ALLOWED_PSM, ENGINES, TESSERACT_ENGINES, lang_pattern, parse_options, steps_pattern
-from ocr.preprocess.pipeline import STEPS
+from ocr.preprocess import STEPS
 from web import openapi
 from web.export import EXPORTS, TEXT_PATTERN
+from web.openapi.bodies import option_schemas
 from web.uploads import FORMATS, OPTION_FIELDS
 
 PATHS = {
@@ -65,11 +66,11 @@ def test_the_document_is_valid_openapi_3_1(tmp_path, config):
 
 
 def test_the_options_are_the_servers_own(tmp_path):
-    from ocr.engines import tesseract
+    from ocr.engines import tesseract_data
 
     spec = document_of(tmp_path)
     schemas = spec["components"]["schemas"]
-    assert schemas["Lang"]["pattern"] == lang_pattern(tesseract.installed_languages())
+    assert schemas["Lang"]["pattern"] == lang_pattern(tesseract_data.installed_languages())
     assert schemas["Preprocess"]["pattern"] == steps_pattern(STEPS)
     assert schemas["Psm"]["enum"] == [str(mode) for mode in ALLOWED_PSM]
     assert schemas["Format"]["enum"] == list(FORMATS)
@@ -149,8 +150,8 @@ def _option_schemas() -> dict:
     """The document's option schemas, for a server with English and German installed."""
     app = create_app({"TESTING": True})
     with app.test_request_context():
-        with mock.patch("ocr.engines.tesseract.installed_languages", return_value=("eng", "deu")):
-            return openapi._option_schemas()
+        with mock.patch("ocr.engines.tesseract_data.installed_languages", return_value=("eng", "deu")):
+            return option_schemas()
 
 
 @pytest.fixture(scope="module")

@@ -8,26 +8,26 @@ import pytest
 from conftest import draw_text, encode
 from PIL import Image
 
-from ocr.preprocess.pipeline import (
-    AUTO_STEPS,
-    STEPS,
-    _measuring_thread,
+from ocr.preprocess.ahead import _measuring_thread
+from ocr.preprocess.measure import (
     best_channel,
-    binarize,
-    binarize_sauvola,
     estimate_background,
-    flatten_illumination,
-    grayscale,
     ink_and_paper_levels,
     ink_mask,
-    light_on_dark_regions,
-    measure_layout,
+    measure_text,
     noise_sigma,
     otsu_threshold,
-    prepare,
+    skew_angle,
+)
+from ocr.preprocess.pipeline import AUTO_STEPS, STEPS, prepare
+from ocr.preprocess.polarity import light_on_dark_regions
+from ocr.preprocess.steps import (
+    binarize,
+    binarize_sauvola,
+    flatten_illumination,
+    grayscale,
     rotate,
     set_levels,
-    skew_angle,
 )
 
 PARAGRAPH = "\n".join(
@@ -166,12 +166,12 @@ def test_both_polarities_are_read(client):
 
 @pytest.mark.parametrize("font_px", [12, 24, 60])
 def test_x_height_follows_the_font_size(font_px):
-    x_height = measure_layout(page(font_px=font_px), side=4000).x_height
+    x_height = measure_text(page(font_px=font_px), side=4000).x_height
     assert 0.4 * font_px <= x_height <= 0.75 * font_px
 
 
 def test_blank_page_has_no_x_height():
-    assert measure_layout(Image.new("L", (400, 300), 255), side=1000).x_height is None
+    assert measure_text(Image.new("L", (400, 300), 255), side=1000).x_height is None
 
 
 @pytest.mark.parametrize("degrees", [-12.0, -4.0, 3.0, 9.5])
@@ -297,7 +297,7 @@ def test_auto_denoises_only_noisy_images():
 
 
 def prepared_with_measuring_thread_busy(image: Image.Image):
-    """prepare(image, None) while this process's layout thread is taken by another page."""
+    """prepare(image, None) while this process's measuring thread is taken by another page."""
     release = threading.Event()
     other_page = _measuring_thread().submit(release.wait)
     try:
@@ -308,22 +308,22 @@ def prepared_with_measuring_thread_busy(image: Image.Image):
 
 
 def same_preparation(one, other) -> bool:
-    return (one.image.tobytes(), one.steps, one.transform, one.layout) == (
+    return (one.image.tobytes(), one.steps, one.transform, one.measures) == (
         other.image.tobytes(),
         other.steps,
         other.transform,
-        other.layout,
+        other.measures,
     )
 
 
-def test_auto_uses_the_layout_measured_ahead_on_its_other_thread():
+def test_auto_uses_the_measures_taken_ahead_on_its_other_thread():
     clean = page(font_px=40)
     prepared = prepare(clean, None)
-    assert not prepared.layout_ahead.future.cancelled()
-    assert prepared.layout is prepared.layout_ahead.future.result()
-    # measured on the page's own thread, the same layout and the same preparation
+    assert not prepared.measures_ahead.future.cancelled()
+    assert prepared.measures is prepared.measures_ahead.future.result()
+    # measured on the page's own thread, the same measures and the same preparation
     inline = prepared_with_measuring_thread_busy(clean)
-    assert inline.layout_ahead.future.cancelled()
+    assert inline.measures_ahead.future.cancelled()
     assert same_preparation(prepared, inline)
 
 
@@ -332,11 +332,11 @@ def test_auto_uses_the_layout_measured_ahead_on_its_other_thread():
     [lambda: page(font_px=40, ink="white", paper="black"), lambda: add_noise(page(font_px=40), 25)],
     ids=["inverted", "denoised"],
 )
-def test_a_layout_measured_before_the_page_changed_is_not_used(capture):
+def test_measures_taken_before_the_page_changed_are_not_used(capture):
     image = capture()
     prepared = prepare(image, None)
     assert {"invert", "denoise"} & set(step_names(prepared))
-    assert prepared.layout is not prepared.layout_ahead.future.result()
+    assert prepared.measures is not prepared.measures_ahead.future.result()
     assert same_preparation(prepared, prepared_with_measuring_thread_busy(image))
 
 

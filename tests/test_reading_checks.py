@@ -9,16 +9,20 @@ from ocr.engines import tesseract
 from ocr.input.images import DecodedImage
 from ocr.model.options import parse_options
 from ocr.model.result import Word
-from ocr.preprocess.pipeline import STEPS, Prepared
-from ocr.reading.cautions import looks_handwritten, reading_warnings, unread_share
-from ocr.reading.page import _second_opinion
+from ocr.preprocess import STEPS, Prepared
+from ocr.reading.cautions import reading_warnings
+from ocr.reading.handwriting import looks_handwritten, unread_share
+from ocr.reading.tesseract_pass import _second_opinion
 
 AUTO = parse_options({}, languages=("eng",), step_names=STEPS)
 LETTER = "Dear Anna, the parcel with the books arrived on Monday.\nThank you for sending it so quickly."
 
 
+READER = tesseract.reader()
+
+
 def read(image: Image.Image) -> tuple[Word, ...]:
-    return tesseract.recognize_words(image, lang="eng", psm=3, timeout_s=30)
+    return READER.recognize_words(image, lang="eng", psm=3, timeout_s=30, dpi=None)
 
 
 def test_the_page_as_uploaded_wins_when_the_steps_lost_the_text():
@@ -26,7 +30,7 @@ def test_the_page_as_uploaded_wins_when_the_steps_lost_the_text():
     # flattening and stretching that wiped the text out, as on a slide's coloured background
     wiped = page.convert("L").filter(ImageFilter.GaussianBlur(12)).point(lambda level: 255 if level > 120 else 0)
     prepared = Prepared(wiped).with_step(wiped, "contrast", black=120, white=121)
-    kept, words = _second_opinion(DecodedImage(page, "PNG"), prepared, read(wiped), AUTO, timeout_s=30)
+    kept, words = _second_opinion(READER, DecodedImage(page, "PNG"), prepared, read(wiped), AUTO, timeout_s=30)
     assert kept.steps[-1].name == "second_opinion"
     assert kept.steps[-1].params["kept"] == "unprocessed"
     assert {"parcel", "books", "arrived"} <= {w.text.strip(",.").lower() for w in words}
@@ -38,7 +42,7 @@ def test_the_preprocessed_reading_stays_when_it_is_the_surer_one():
     dim = Image.eval(page, lambda level: 90 + level // 12)
     prepared = Prepared(page).with_step(page, "contrast", black=90, white=111)
     words = read(page)
-    kept, kept_words = _second_opinion(DecodedImage(dim, "PNG"), prepared, words, AUTO, timeout_s=30)
+    kept, kept_words = _second_opinion(READER, DecodedImage(dim, "PNG"), prepared, words, AUTO, timeout_s=30)
     assert kept.steps[-1].params["kept"] == "preprocessed"
     assert kept_words == words
 

@@ -2,7 +2,7 @@
 
 from ocr.layout.rows import split_rows
 from ocr.model.result import Word
-from ocr.reading.page import _without_junk_blocks
+from ocr.reading.tesseract_pass import _without_junk_blocks
 
 
 def word(text: str, confidence: float, block: int) -> Word:

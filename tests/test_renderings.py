@@ -10,7 +10,7 @@ import pytest
 from conftest import draw_receipt, draw_text, encode, words_of
 from PIL import Image, ImageChops, ImageStat
 
-from ocr.input import images as imaging
+from ocr.input import images
 from ocr.model.result import PageResult, Word
 from ocr.output import pictures, renderings, searchable
 
@@ -160,7 +160,7 @@ def test_searchable_pdf_of_a_pdf_keeps_its_pages(client):
 )
 def test_page_size_on_paper(size, dpi, points):
     save = {"dpi": (dpi, dpi)} if dpi else {}
-    with imaging.open_pages(encode(Image.new("L", size, 255), **save), max_pixels=10**8, max_pages=1) as pages:
+    with images.open_pages(encode(Image.new("L", size, 255), **save), max_pixels=10**8, max_pages=1) as pages:
         picture = pictures.picture(pages.decode(0))
     assert tuple(round(side * 72 / picture.dpi) for side in size) == points
 

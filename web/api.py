@@ -21,12 +21,11 @@ def read():
     fields, data = read_request()
     g.fields = fields
     answer = response_format(fields)
-    second = current_app.extensions["ppocr"]
     options = ocr_options(fields)
-    slots = current_app.extensions["ocr_slots"]
+    engines = current_app.extensions["engines"]
     counted = partial(metrics.observe_page, source="ocr")
     if answer in renderings.MIMETYPES:
-        rendered = render(data, options, answer, limits=limits(), slots=slots, ppocr=second, on_page=counted)
+        rendered = render(data, options, answer, limits=limits(), engines=engines, on_page=counted)
         return document_response(rendered, answer)
-    result = recognize(data, options, limits=limits(), slots=slots, ppocr=second, on_page=counted)
+    result = recognize(data, options, limits=limits(), engines=engines, on_page=counted)
     return result_response(result, answer)

@@ -6,7 +6,7 @@ import re
 from flask import Blueprint, g, request
 
 from ocr.model.errors import InvalidOption, MalformedRequest, OcrError, TooLarge
-from ocr.output import word as docx
+from ocr.output import word_document
 from web.auth import key_required
 from web.responses import document_response
 
@@ -46,7 +46,7 @@ def export():
     _check_format(fields.get("format", EXPORTS[0]))  # the query's, even where the JSON names one too
     text = _read_text(fields)
     answer = _check_format(fields.get("format", EXPORTS[0]))
-    return document_response(docx.from_text(text), answer)
+    return document_response(word_document.from_text(text), answer)
 
 
 def _check_format(answer: str) -> str:

@@ -29,6 +29,7 @@ from jobs.store import STATUSES
 from ocr.model.errors import QueueUnavailable
 from ocr.model.result import PageResult
 from ocr.slots import SlotPool
+from web import requestlog
 from web.auth import key_required
 
 log = logging.getLogger("ocr.metrics")
@@ -76,14 +77,14 @@ SLOTS = Gauge(
 )
 
 
-def endpoint() -> str:
-    """The route a request matched ("/jobs/<job_id>"), never its path; "other" when none did."""
-    rule = request.url_rule
-    return rule.rule if rule is not None else "other"
+def count_request(response):
+    """An after_request hook: the answer counted by route and status, and its time."""
+    observe_request(response.status_code, requestlog.elapsed_s())
+    return response
 
 
 def observe_request(status: int, seconds: float) -> None:
-    label = endpoint()
+    label = requestlog.route()
     REQUESTS.labels(label, str(status)).inc()
     REQUEST_SECONDS.labels(label).observe(seconds)
 

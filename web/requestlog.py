@@ -4,12 +4,16 @@ The id is the client's (or a proxy's) X-Request-ID when it is sane, else a new o
 in the answer's header, in every log line written while the request runs, and in error bodies,
 so one id finds a request's answer and its log lines. OCR_LOG_FORMAT=json writes each log line
 as one JSON object, for log collectors; gunicorn.conf.py and create_app both configure logging
-with logging_config().
+with logging_config(). Every answer gets an access line (finish_request).
+
+gunicorn.conf.py imports this module in gunicorn's master: it must not import prometheus_client.
 """
 
 import json
 import logging
+import logging.config
 import re
+import time
 import uuid
 from datetime import UTC, datetime
 
@@ -21,12 +25,59 @@ HEADER = "X-Request-ID"
 SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 FORMATS = ("plain", "json")
 PLAIN = "%(asctime)s %(levelname)s %(name)s [%(context)s] %(message)s"
+log = logging.getLogger("ocr.server")
 
 
 def assign_request_id() -> None:
     """A before_request hook: the request's id, kept in g.request_id."""
     offered = request.headers.get(HEADER, "")
     g.request_id = offered if SANE_ID.fullmatch(offered) else uuid.uuid4().hex
+
+
+def start_request() -> None:
+    """A before_request hook: the request's id, and the clock of its access line."""
+    assign_request_id()
+    g.started = time.perf_counter()
+
+
+def elapsed_s() -> float:
+    """Seconds since the request started (start_request)."""
+    now = time.perf_counter()
+    return now - g.get("started", now)
+
+
+def route() -> str:
+    """The route a request matched ("/jobs/<job_id>"), never its path; "other" when none did."""
+    rule = request.url_rule
+    return rule.rule if rule is not None else "other"
+
+
+def finish_request(response):
+    """An after_request hook: the X-Request-ID header, and the access line with the request's id."""
+    if "request_id" not in g:  # a hook before start_request failed
+        assign_request_id()
+    response.headers[HEADER] = g.request_id
+    size, details = response.calculate_content_length() or 0, g.get("log_details", "")
+    fields = {
+        "method": request.method,
+        "path": request.path,
+        "endpoint": route(),
+        "status": response.status_code,
+        "bytes": size,
+        "duration_ms": round(elapsed_s() * 1000),
+        "details": details,
+    }
+    log.info(
+        "%s %s %s bytes=%s ms=%d %s",
+        request.method,
+        request.path,
+        response.status_code,
+        size,
+        fields["duration_ms"],
+        details,
+        extra={"request_id": g.request_id, "fields": fields},
+    )
+    return response
 
 
 def request_id() -> str | None:
@@ -95,3 +146,10 @@ def logging_config(fmt: str = "plain", *, level: str = "INFO") -> dict:
             "ocr": {"handlers": ["stderr"], "level": level, "propagate": False},
         },
     }
+
+
+def configure_logging(fmt: str) -> None:
+    """Log as OCR_LOG_FORMAT says, unless the process set logging up already (gunicorn.conf.py, pytest)."""
+    config = logging_config(fmt)
+    if not logging.getLogger().handlers:
+        logging.config.dictConfig(config)

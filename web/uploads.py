@@ -7,12 +7,12 @@ import io
 
 from flask import Request, current_app, request
 
-from ocr.engines import tesseract
+from ocr.engines import tesseract_data
 from ocr.model.errors import InvalidOption, MalformedRequest, MissingImage, TooLarge, UnsupportedImage
 from ocr.model.limits import Limits
 from ocr.model.options import ENGINES, TESSERACT_ENGINES, OcrOptions, parse_options
 from ocr.output import renderings
-from ocr.preprocess.pipeline import STEPS
+from ocr.preprocess import STEPS
 
 # By Accept header; hOCR, ALTO and TSV only by the format field, since browsers accept XML.
 NEGOTIABLE = {"text": "text/plain", "json": "application/json", "html": "text/html", "pdf": "application/pdf"}
@@ -180,12 +180,14 @@ def too_large_message() -> str:
 
 def ocr_options(fields: dict[str, str]) -> OcrOptions:
     """The OCR options the fields ask for, against what this server offers."""
-    return parse_options(fields, languages=tesseract.installed_languages(), step_names=STEPS, engines=engine_choices())
+    return parse_options(
+        fields, languages=tesseract_data.installed_languages(), step_names=STEPS, engines=engine_choices()
+    )
 
 
 def engine_choices() -> tuple[str, ...]:
     """The engine choices this server offers: without PP-OCRv6, only auto and tesseract."""
-    return ENGINES if current_app.extensions["ppocr"] is not None else TESSERACT_ENGINES
+    return ENGINES if current_app.extensions["engines"].ppocr is not None else TESSERACT_ENGINES
 
 
 def limits(*, max_pages: int | None = None) -> Limits:

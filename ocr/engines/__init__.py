@@ -1,3 +1,9 @@
 """The OCR engines behind one interface (words with boxes in the image's pixels, confidences,
-timeouts): Tesseract (tesseract.py), PP-OCRv6 (ppocr.py), and which of them reads a page
-(choice.py)."""
+timeouts): Tesseract as a command or in this process, and PP-OCRv6 in child processes."""
+
+import os
+
+# Debian's Tesseract spins one OpenMP thread per core; with several pages or requests in flight
+# that oversubscribes the CPU (docs/decisions). Set before any engine module loads libtesseract,
+# whose OpenMP reads the limit once; the command line and PP-OCRv6's children inherit it.
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")

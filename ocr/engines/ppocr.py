@@ -1,4 +1,4 @@
-"""The second engine, PP-OCRv6 (through rapidocr): words with boxes and confidences, in our reading order.
+"""The second engine, PP-OCRv6 (through rapidocr): the words of each line it finds, with boxes and confidences.
 
 The model runs in child processes this module starts (ppocr_child.py), each loading it once
 and reading page after page. A page past its deadline is stopped by ending its child,
@@ -11,17 +11,15 @@ import select
 import subprocess
 import sys
 import threading
+import weakref
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 from PIL import Image
 
 from ocr.engines import frames
-from ocr.layout import columns
 from ocr.model.errors import EngineFailure, OcrError, OcrTimeout
 from ocr.model.result import Word
-from ocr.preprocess.pipeline import otsu_threshold
 from ocr.slots import SlotPool
 
 NAME = "ppocr"
@@ -44,8 +42,6 @@ STARTUP_TIMEOUT_S = 60.0  # loading and warming the models takes seconds; on a c
 # 100-500 MB each; a second page at the same time starts (and then ends) its own.
 WARM_CHILDREN = 1
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]
-_warm: list["_Child"] = []  # children with the models loaded, waiting for a page
-_warm_lock = threading.Lock()
 
 
 def reads(lang: str) -> bool:
@@ -55,30 +51,74 @@ def reads(lang: str) -> bool:
 
 class Ppocr:
     """PP-OCRv6 readings, at most `slots.size` at once across all server processes, since a
-    dense page takes several hundred megabytes. The warm children belong to the process, not
-    to one app, so every app a process builds (tests build many) shares them."""
+    dense page takes several hundred megabytes. Its warm children are its own: close() ends
+    them, and so does the end of the object or of this process (a child reads until its input closes)."""
 
     def __init__(self, slots: SlotPool):
         self.slots = slots
+        self._warm: list[_Child] = []  # children with the models loaded, waiting for a page
+        self._lock = threading.Lock()
+        weakref.finalize(self, _stop_children, self._warm, self._lock)
 
-    def recognize_words(
+    def read_lines(
         self, image: Image.Image, *, timeout_s: float, long_side: int | None = None
-    ) -> tuple[Word, ...]:
+    ) -> list[tuple[Word, ...]]:
         """Read `image`, seen at most `long_side` pixels on its long side when given (else
-        rapidocr's own bound); words in reading order, boxes in `image`'s pixels."""
+        rapidocr's own bound): the words of each line the detector found, boxes in `image`'s pixels."""
         pixels = _within_aspect(image if image.mode in ("L", "RGB") else image.convert("RGB"))
         with self.slots.run():
-            child = _take_warm()
+            child = self._take_warm()
             try:
                 lines = child.read(pixels, timeout_s, long_side=long_side)
             except BaseException:
                 child.stop()
                 raise
-            _keep_warm(child)
-        # ordered on the detector's boxes, the geometry the order was tuned on; then fitted
-        words = columns.ordered_words([_line_words(line, image.size) for line in lines])
-        gray = image.convert("L")
-        return tuple(_fitted_to_ink(word, gray) for word in words)
+            self._keep_warm(child)
+        return [_line_words(line, image.size) for line in lines]
+
+    def prestart(self) -> None:
+        """Load a warm child now, in the background, rather than when PP-OCRv6 first reads a page:
+        that page then waits no longer than the others (a child takes seconds to load and holds
+        hundreds of MiB before its first page). A page that comes first starts its own child."""
+
+        def start() -> None:
+            try:
+                self._keep_warm(_Child())
+            except OcrError as e:  # the first page will try again, and say what failed
+                logging.getLogger(__name__).warning("PP-OCRv6 could not be loaded ahead: %s", e.message)
+
+        threading.Thread(target=start, name="PP-OCRv6 prestart", daemon=True).start()
+
+    def warm_count(self) -> int:
+        """How many children wait, loaded, for a page."""
+        with self._lock:
+            return len(self._warm)
+
+    def close(self) -> None:
+        """End the children waiting for a page."""
+        _stop_children(self._warm, self._lock)
+
+    def _take_warm(self) -> "_Child":
+        with self._lock:
+            if self._warm:
+                return self._warm.pop()
+        return _Child()
+
+    def _keep_warm(self, child: "_Child") -> None:
+        """Keep the child for the next page, or end it when WARM_CHILDREN are already waiting."""
+        with self._lock:
+            if len(self._warm) < WARM_CHILDREN:
+                self._warm.append(child)
+                return
+        child.stop()
+
+
+def _stop_children(children: list["_Child"], lock: threading.Lock) -> None:
+    with lock:
+        idle = children[:]
+        children.clear()
+    for child in idle:
+        child.stop()
 
 
 def _within_aspect(image: Image.Image) -> Image.Image:
@@ -93,52 +133,6 @@ def _within_aspect(image: Image.Image) -> Image.Image:
     padded = Image.new(image.mode, size, image.getpixel((width - 1, height - 1)))
     padded.paste(image, (0, 0))
     return padded
-
-
-def prestart() -> None:
-    """Load this process's warm child now, in the background, rather than when PP-OCRv6 first reads
-    a page: that page then waits no longer than the others (a child takes some 6 s to load, and
-    holds 360-560 MiB before its first page). A page that comes first starts its own child."""
-
-    def start() -> None:
-        try:
-            _keep_warm(_Child())
-        except OcrError as e:  # the first page will try again, and say what failed
-            logging.getLogger(__name__).warning("PP-OCRv6 could not be loaded ahead: %s", e.message)
-
-    threading.Thread(target=start, name="PP-OCRv6 prestart", daemon=True).start()
-
-
-def warm_count() -> int:
-    """How many children of this process wait, loaded, for a page."""
-    with _warm_lock:
-        return len(_warm)
-
-
-def stop_warm() -> None:
-    """End this process's waiting children (a server's children end with it; tests start afresh)."""
-    with _warm_lock:
-        idle = _warm[:]
-        _warm.clear()
-    for child in idle:
-        child.stop()
-
-
-def _take_warm() -> "_Child":
-    """A warm child of this process, or a new one."""
-    with _warm_lock:
-        if _warm:
-            return _warm.pop()
-    return _Child()
-
-
-def _keep_warm(child: "_Child") -> None:
-    """Keep the child for the next page, or end it when WARM_CHILDREN are already waiting."""
-    with _warm_lock:
-        if len(_warm) < WARM_CHILDREN:
-            _warm.append(child)
-            return
-    child.stop()
 
 
 class _Child:
@@ -219,25 +213,6 @@ def _word(text: str, score: float, bounds: tuple[int, int, int, int]) -> Word:
         paragraph=0,
         line=0,
         engine=NAME,
-    )
-
-
-def _fitted_to_ink(word: Word, gray: Image.Image) -> Word:
-    """The word's box shrunk to the ink inside it: the detector draws its boxes half a line
-    taller than the letters, which a text layer or a highlight would show."""
-    crop = gray.crop((word.left, word.top, word.left + word.width, word.top + word.height))
-    pixels = np.asarray(crop)
-    dark = pixels <= otsu_threshold(crop)
-    ink = dark if dark.mean() <= 0.5 else ~dark  # the letters are the minority, whatever their polarity
-    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    if not len(rows):
-        return word
-    return replace(
-        word,
-        left=word.left + int(cols[0]),
-        top=word.top + int(rows[0]),
-        width=int(cols[-1] - cols[0]) + 1,
-        height=int(rows[-1] - rows[0]) + 1,
     )
 
 

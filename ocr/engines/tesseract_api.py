@@ -20,8 +20,7 @@ import numpy as np
 from PIL import Image
 from tesserocr import OEM, PSM, RIL, PyTessBaseAPI
 
-from ocr.engines.tesseract import timed_out
-from ocr.model.errors import EngineFailure
+from ocr.model.errors import EngineFailure, timed_out
 from ocr.model.result import Word
 
 # Language sets kept warm in each process, the least recently used ended first: an engine takes

@@ -7,7 +7,6 @@ Pages are decoded one at a time, when asked for, so a long document never sits i
 import functools
 import io
 import threading
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,6 +16,7 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from ocr.input.pdf_pages import PdfPages
 from ocr.model.errors import MissingImage, TooLarge, UnsupportedImage
+from ocr.model.limits import MAX_SIDE_PX
 
 pillow_heif.register_heif_opener()  # iPhone photos (HEIC/HEIF)
 
@@ -43,7 +43,9 @@ _SRGB = ImageCms.createProfile("sRGB")
 # What Pillow raises on damaged files, by plugin and by stage (it has no single error type).
 _PILLOW_READ_ERRORS = (OSError, SyntaxError, ValueError, EOFError, TypeError, KeyError, IndexError, MemoryError)
 # Tesseract refuses any image wider or taller than this ("Image too large"), whatever its pixel count.
-MAX_SIDE_PX = 32767
+# Pillow's bomb guard is one limit for the whole process; ours is each request's own (Limits),
+# checked on every frame's declared size before it is decoded. So Pillow's is turned off.
+Image.MAX_IMAGE_PIXELS = None
 IGNORED_DPI = (72,)  # what cameras write for pictures of any size
 
 
@@ -60,11 +62,6 @@ class DecodedImage:
     @property
     def transposed(self) -> bool:
         return self.orientation != 1
-
-
-def configure_pillow(max_pixels: int) -> None:
-    """Make Pillow's own bomb guard agree with ours (it raises at twice this value)."""
-    Image.MAX_IMAGE_PIXELS = max_pixels
 
 
 class Pages:
@@ -179,15 +176,7 @@ def _resolution(info: dict) -> float | None:
 def _open(data: bytes) -> Image.Image:
     _refuse_known_non_images(data)
     try:
-        with warnings.catch_warnings():
-            # decode() checks the pixel count itself, with a clearer message
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            return Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
-    except Image.DecompressionBombError as e:
-        raise TooLarge(
-            f"the image declares more than twice the limit of {Image.MAX_IMAGE_PIXELS:,} pixels; "
-            "scale it down and try again"
-        ) from e
+        return Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         raise UnsupportedImage(_unreadable_message(data)) from e
 

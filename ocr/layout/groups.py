@@ -4,25 +4,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import groupby
 
+from ocr.model.geometry import Box, union
 from ocr.model.result import Word
-
-
-@dataclass(frozen=True)
-class Box:
-    """An upright rectangle in pixels; `right` and `bottom` are exclusive."""
-
-    left: int
-    top: int
-    right: int
-    bottom: int
-
-    @property
-    def width(self) -> int:
-        return self.right - self.left
-
-    @property
-    def height(self) -> int:
-        return self.bottom - self.top
 
 
 @dataclass(frozen=True)
@@ -37,21 +20,6 @@ class Group:
 def blocks(words: Iterable[Word]) -> list[Group]:
     """Blocks of paragraphs of lines of words, in reading order; a group ends where its number changes."""
     return [_group(number, _paragraphs(block)) for number, block in _runs(words, "block")]
-
-
-def box_of(word: Word) -> Box:
-    return Box(word.left, word.top, word.left + word.width, word.top + word.height)
-
-
-def union(boxes: Iterable[Box]) -> Box:
-    """The smallest box holding all of `boxes` (at least one)."""
-    boxes = list(boxes)
-    return Box(
-        min(b.left for b in boxes),
-        min(b.top for b in boxes),
-        max(b.right for b in boxes),
-        max(b.bottom for b in boxes),
-    )
 
 
 def _paragraphs(words: list[Word]) -> list[Group]:
@@ -69,4 +37,4 @@ def _runs(words: Iterable[Word], level: str) -> Iterator[tuple[int, list[Word]]]
 
 
 def _group(number: int, members: list) -> Group:
-    return Group(number, tuple(members), union(m.box if isinstance(m, Group) else box_of(m) for m in members))
+    return Group(number, tuple(members), union(m.box for m in members))

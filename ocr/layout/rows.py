@@ -17,7 +17,9 @@ RUNNING_TEXT_SHARE, RUNNING_LINE_WORDS = 0.6, 6
 
 
 @dataclass(frozen=True)
-class _Box:
+class _Block:
+    """What the row check needs of a block: its left and right edges and its lines."""
+
     left: int
     right: int
     lines: tuple[float, ...]  # vertical centres of the block's lines
@@ -44,7 +46,7 @@ def _running_text_share(words: tuple[Word, ...]) -> float:
     return sum(count for count in lines.values() if count >= RUNNING_LINE_WORDS) / max(1, len(words))
 
 
-def _continues(narrow: _Box, left_of_it: list[_Box]) -> bool:
+def _continues(narrow: _Block, left_of_it: list[_Block]) -> bool:
     width = max(b.right for b in left_of_it) - min(b.left for b in left_of_it)
     if (
         len(narrow.lines) < 2
@@ -60,7 +62,7 @@ def _continues(narrow: _Box, left_of_it: list[_Box]) -> bool:
     return aligned >= ALIGNED_SHARE * len(narrow.lines)
 
 
-def _blocks(words: tuple[Word, ...]) -> list[_Box]:
+def _blocks(words: tuple[Word, ...]) -> list[_Block]:
     lines: dict[int, dict[tuple[int, int], list[Word]]] = defaultdict(lambda: defaultdict(list))
     for word in words:
         lines[word.block][(word.paragraph, word.line)].append(word)
@@ -70,7 +72,7 @@ def _blocks(words: tuple[Word, ...]) -> list[_Box]:
         centres = tuple(sum(w.top + w.height / 2 for w in line) / len(line) for line in block_lines.values())
         heights = sorted(w.height for w in members)
         boxes.append(
-            _Box(
+            _Block(
                 left=min(w.left for w in members),
                 right=max(w.left + w.width for w in members),
                 lines=centres,

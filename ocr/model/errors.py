@@ -1,5 +1,11 @@
 """The OcrError family: each class carries its HTTP status and a stable error code."""
 
+from typing import Annotated
+
+from typing_extensions import TypedDict  # pydantic reads typing's TypedDict from 3.12 only
+
+from ocr.model.shapes import Schema
+
 
 class OcrError(Exception):
     """Base of every error the OCR pipeline reports to a client."""
@@ -69,6 +75,11 @@ class OcrTimeout(OcrError):
     code = "timeout"
 
 
+def timed_out(what: str, timeout_s: float) -> OcrTimeout:
+    """The error of `what` (OCR, orientation detection...) stopped at its deadline."""
+    return OcrTimeout(f"{what} took longer than {timeout_s:g} s and was stopped; send a smaller or clearer image")
+
+
 class EngineFailure(OcrError):
     status_code = 500
     code = "engine_error"
@@ -89,3 +100,42 @@ def _every_error() -> list[type[OcrError]]:
         found.append(cls)
         classes += cls.__subclasses__()
     return found
+
+
+def error_classes() -> list[type[OcrError]]:
+    """Every error class, the family's root last (the code of anything unforeseen), each after
+    its parent, in the order they were defined: the web layer's own are found once imported."""
+    found: list[type[OcrError]] = []
+    classes = list(reversed(OcrError.__subclasses__()))
+    while classes:
+        cls = classes.pop()
+        found.append(cls)
+        classes += reversed(cls.__subclasses__())
+    return [*found, OcrError]
+
+
+# The shapes errors take in JSON (the OpenAPI schemas are made from these).
+
+
+class Problem(TypedDict):
+    """Why a page or a job failed"""
+
+    code: str
+    message: str
+
+
+def problem(error: OcrError) -> Problem:
+    """What a client is told of an error: its code and its message."""
+    return {"code": error.code, "message": error.message}
+
+
+class ErrorDetail(TypedDict):
+    code: Annotated[str, Schema(description="Stable, for programs: see each response's codes")]
+    message: Annotated[str, Schema(description="For people: what went wrong and what to do")]
+    request_id: Annotated[str, Schema(description="The answer's X-Request-ID")]
+
+
+class ErrorAnswer(TypedDict):
+    """An error, in JSON: {"error": {"code", "message", "request_id"}}"""
+
+    error: ErrorDetail

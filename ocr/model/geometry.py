@@ -1,7 +1,37 @@
-"""Affine maps between the upright original and the preprocessed image, for word boxes."""
+"""Geometry in pixels: the one box type, and affine maps between the upright original and the preprocessed image."""
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Box:
+    """An upright rectangle in pixels; `right` and `bottom` are exclusive."""
+
+    left: int
+    top: int
+    right: int
+    bottom: int
+
+    @property
+    def width(self) -> int:
+        return self.right - self.left
+
+    @property
+    def height(self) -> int:
+        return self.bottom - self.top
+
+
+def union(boxes: Iterable[Box]) -> Box:
+    """The smallest box holding all of `boxes` (at least one)."""
+    boxes = list(boxes)
+    return Box(
+        min(b.left for b in boxes),
+        min(b.top for b in boxes),
+        max(b.right for b in boxes),
+        max(b.bottom for b in boxes),
+    )
 
 
 @dataclass(frozen=True)

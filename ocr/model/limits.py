@@ -1,6 +1,8 @@
-"""Limits: what one request may cost."""
+"""Limits: what one request may cost, and the largest page Tesseract can read."""
 
 from dataclasses import dataclass
+
+MAX_SIDE_PX = 32767  # Tesseract (Leptonica) reads at most this many pixels on a side
 
 
 @dataclass(frozen=True)

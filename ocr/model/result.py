@@ -1,11 +1,42 @@
-"""OcrResult, PageResult and Word, and their renderings as plain text and JSON."""
+"""OcrResult, PageResult and Word, and their renderings as plain text and JSON.
+
+The JSON answers' shapes are declared here too (PageAnswer, ResultAnswer: what to_dict gives),
+next to the dataclasses they are made from; the OpenAPI schemas are generated from them.
+"""
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Annotated, NotRequired
 
-from ocr.model.errors import OcrError
+from typing_extensions import TypeAliasType, TypedDict  # pydantic reads typing's TypedDict from 3.12 only
+
+from ocr.model.errors import OcrError, Problem
+from ocr.model.geometry import Box
+from ocr.model.shapes import Schema
 
 ENGINE_ORDER = ("tesseract", "ppocr")
+# Named types of the answers: each is one schema of the OpenAPI document, under the same name.
+EngineName = TypeAliasType("EngineName", Annotated[str, Schema(enum=list(ENGINE_ORDER))])
+Reader = TypeAliasType(
+    "Reader",
+    Annotated[
+        str,
+        Schema(
+            enum=[*ENGINE_ORDER, "+".join(ENGINE_ORDER)],
+            description="The engine whose reading was kept; tesseract+ppocr when lines of both were",
+        ),
+    ],
+)
+Timings = TypeAliasType(
+    "Timings",
+    Annotated[
+        dict[str, int], Schema(description="Milliseconds spent on each stage: decode, preprocess, ocr, ppocr, total...")
+    ],
+)
+Confidence = Annotated[float, Schema(minimum=0, maximum=100)]
+MeanConfidence = Annotated[float, Schema(minimum=0, maximum=100, description="Mean word confidence")]
+StepsApplied = Annotated[list[str], Schema(description="The steps applied")]
+StepParams = Annotated[dict[str, dict], Schema(description="What each step measured and chose")]
 
 
 @dataclass(frozen=True)
@@ -13,7 +44,7 @@ class Word:
     """One recognized word and its box, in pixels of the upright original page."""
 
     text: str
-    confidence: float
+    confidence: Confidence
     left: int
     top: int
     width: int
@@ -21,14 +52,24 @@ class Word:
     block: int
     paragraph: int
     line: int
-    engine: str = "tesseract"  # which engine read it: "tesseract" or "ppocr"
+    engine: EngineName = "tesseract"  # which engine read it: "tesseract" or "ppocr"
+
+    @property
+    def box(self) -> Box:
+        return Box(self.left, self.top, self.left + self.width, self.top + self.height)
 
 
 @dataclass(frozen=True)
 class ReadingWarning:
     """Why a reading may be unreliable, in words a user can act on (`code` is for programs)."""
 
-    code: str
+    code: Annotated[
+        str,
+        Schema(
+            description="low_confidence, handwriting_suspected, second_engine_unavailable or "
+            "second_engine_failed; more may be added"
+        ),
+    ]
     message: str
 
 
@@ -158,6 +199,65 @@ class OcrResult:
             answer["words"] = [{**_fields(w), "page": page.number} for page in self.pages for w in page.words]
             answer["pages"] = [page.to_dict() for page in self.pages]
         return answer
+
+
+# The JSON answers, key by key in the order to_dict writes them. A word and a warning are their
+# dataclass's fields; a page and a whole reading are declared here, beside what makes them.
+
+
+class Previews(TypedDict):
+    """With previews=1 only: JPEG data URLs"""
+
+    original: str
+    preprocessed: str
+
+
+class PageAnswer(TypedDict):
+    """One page's reading: its text and words, the steps applied and any warnings"""
+
+    number: Annotated[int, Schema(minimum=1)]
+    width: int
+    height: int
+    text: str
+    confidence: MeanConfidence
+    engine: Reader
+    words: list[Word]
+    preprocess: StepsApplied
+    preprocess_params: StepParams
+    timings_ms: Timings
+    warnings: list[ReadingWarning]
+    previews: NotRequired[Previews]
+    error: NotRequired[Annotated[Problem, Schema(description="Why the page could not be read")]]
+
+
+class ImageSize(TypedDict):
+    width: int
+    height: int
+
+
+# In a document's answer, each word also names its page.
+DocumentWord = Annotated[
+    Word,
+    Schema(properties={"page": {"type": "integer", "minimum": 1, "description": "Documents only: the word's page"}}),
+]
+
+
+class ResultAnswer(TypedDict):
+    """The reading of an image or a document; a document's words name their pages"""
+
+    text: str
+    confidence: MeanConfidence
+    engine: Reader
+    lang: str
+    psm: int
+    preprocess: StepsApplied
+    preprocess_params: StepParams
+    image: Annotated[ImageSize, Schema(description="The first page, upright")]
+    words: list[DocumentWord]
+    timings_ms: Timings
+    warnings: list[ReadingWarning]
+    previews: NotRequired[Previews]
+    pages: NotRequired[Annotated[list[PageAnswer], Schema(description="Documents of more than one page only")]]
 
 
 def _fields(record: "Word | ReadingWarning") -> dict:

@@ -2,24 +2,24 @@
 
 Boxes are the words' boxes (pixels of each upright original page, as in the JSON answer);
 a line's, paragraph's or block's box is the union of its words' boxes. The searchable PDF
-is built elsewhere (searchable.py), the Word document in docx.py; their media types are
+is built elsewhere (searchable.py), the Word document in word_document.py; their media types are
 listed here with the others.
 """
 
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
-from ocr.layout import groups as layout
-from ocr.layout.groups import Box
+from ocr.layout import groups
+from ocr.model.geometry import Box
 from ocr.model.result import PageResult
-from ocr.output import word as docx
+from ocr.output import word_document
 
 MIMETYPES = {
     "hocr": "application/xhtml+xml",
     "alto": "application/xml",
     "tsv": "text/tab-separated-values",
     "pdf": "application/pdf",
-    "docx": docx.MIMETYPE,
+    "docx": word_document.MIMETYPE,
 }
 SOFTWARE = {"tesseract": "tesseract", "ppocr": "PP-OCRv6 (rapidocr)"}
 _XHTML_HEAD = (
@@ -46,7 +46,7 @@ _TSV_COLUMNS = (
 
 def render(pages: Sequence[PageResult], fmt: str) -> bytes:
     """The document of format fmt ("hocr", "alto", "tsv" or "docx") holding every page."""
-    return {"hocr": hocr, "alto": alto, "tsv": tsv, "docx": docx.document}[fmt](pages)
+    return {"hocr": hocr, "alto": alto, "tsv": tsv, "docx": word_document.document}[fmt](pages)
 
 
 def _software(pages: Sequence[PageResult]) -> str:
@@ -84,14 +84,14 @@ def _hocr_page(body: ET.Element, page: PageResult) -> None:
         counts[kind] += 1  # Tesseract's ids: kind, page, then a count through the page
         return ET.SubElement(parent, tag, {"class": cls, "id": f"{kind}_{n}_{counts[kind]}", "title": title})
 
-    for block in layout.blocks(page.words):
+    for block in groups.blocks(page.words):
         carea = child(div, "div", "block", "ocr_carea", _bbox(block.box))
         for paragraph in block.members:
             par = child(carea, "p", "par", "ocr_par", _bbox(paragraph.box))
             for line in paragraph.members:
                 span = child(par, "span", "line", "ocr_line", _bbox(line.box))
                 for word in line.members:
-                    title = f"{_bbox(layout.box_of(word))}; x_wconf {round(word.confidence)}"
+                    title = f"{_bbox(word.box)}; x_wconf {round(word.confidence)}"
                     child(span, "span", "word", "ocrx_word", title).text = word.text
 
 
@@ -135,14 +135,14 @@ def _alto_page(parent: ET.Element, page: PageResult) -> None:
         counts[kind] += 1  # Tesseract's ids, prefixed with the page
         return ET.SubElement(parent, tag, {"ID": f"p{n}_{kind}_{counts[kind] - 1}", **_alto_box(box)})
 
-    for block in layout.blocks(page.words):
+    for block in groups.blocks(page.words):
         composed = child(space, "ComposedBlock", "cblock", block.box)
         for paragraph in block.members:
             text_block = child(composed, "TextBlock", "block", paragraph.box)
             for line in paragraph.members:
                 text_line = child(text_block, "TextLine", "line", line.box)
                 for word, following in zip(line.members, (*line.members[1:], None), strict=True):
-                    string = child(text_line, "String", "string", layout.box_of(word))
+                    string = child(text_line, "String", "string", word.box)
                     string.set("WC", f"{word.confidence / 100:.2f}")
                     string.set("CONTENT", word.text)
                     if following is not None:  # the gap to the next word, as Tesseract writes it
@@ -162,7 +162,7 @@ def tsv(pages: Sequence[PageResult]) -> bytes:
     for page in pages:
         n = page.number
         rows.append(_tsv_row(1, (n, 0, 0, 0, 0), Box(0, 0, page.width, page.height)))
-        for block in layout.blocks(page.words):
+        for block in groups.blocks(page.words):
             rows.append(_tsv_row(2, (n, block.number, 0, 0, 0), block.box))
             for par in block.members:
                 rows.append(_tsv_row(3, (n, block.number, par.number, 0, 0), par.box))
@@ -170,7 +170,7 @@ def tsv(pages: Sequence[PageResult]) -> bytes:
                     rows.append(_tsv_row(4, (n, block.number, par.number, line.number, 0), line.box))
                     for index, word in enumerate(line.members, start=1):
                         numbers = (n, block.number, par.number, line.number, index)
-                        rows.append(_tsv_row(5, numbers, layout.box_of(word), word.confidence, word.text))
+                        rows.append(_tsv_row(5, numbers, word.box, word.confidence, word.text))
     return ("\n".join(rows) + "\n").encode()
 
 

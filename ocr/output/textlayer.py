@@ -12,9 +12,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from ocr.layout import groups as layout
+from ocr.layout import groups
 from ocr.layout.groups import Group
-from ocr.model.geometry import Affine
+from ocr.model.geometry import Affine, union
 from ocr.model.result import Word
 from ocr.output.pdfwriter import PdfWriter, number, ref
 
@@ -63,7 +63,7 @@ def text_layer(words: Sequence[Word], *, size: tuple[int, int], placement: Affin
     placement = back.then(placement)
     charset = _Charset()
     operators = ["BT", "3 Tr"]
-    for block in layout.blocks(words):
+    for block in groups.blocks(words):
         for paragraph in block.members:
             for line in paragraph.members:
                 upright, _, line_back = _turned(line.members, _line_turn(line), size)
@@ -114,7 +114,7 @@ def _map(word: Word, affine: Affine, bounds: tuple[int, int]) -> Word:
 
 def _line(words: tuple[Word, ...], placement: Affine, charset: "_Charset") -> list[str]:
     """One upright line: every word on the line's baseline at the line's size, a space stretched over each gap."""
-    box = layout.union(map(layout.box_of, words))
+    box = union(word.box for word in words)
     size = max(box.height, 1) / (ASCENT + DESCENT)  # pixels
     baseline = box.bottom - DESCENT * size
     # the direction the text runs on the PDF page: along the placement's x axis

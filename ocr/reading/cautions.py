@@ -1,23 +1,10 @@
 """Warnings that tell the user when a page's reading is unreliable, and why."""
 
-import numpy as np
-
 from ocr.model.result import ReadingWarning, Word, mean_confidence
 
 # Printed pages Tesseract reads well average 70-95; under this, expect many wrong words.
 # PP-OCRv6 is surer of itself (pages it reads well average 90-98): its bar is higher.
 LOW_CONFIDENCE = {"tesseract": 60.0, "ppocr": 80.0, "tesseract+ppocr": 70.0}
-# Tesseract reads print, not handwriting: on a handwritten page it is either unsure of nearly
-# everything it reads (mean confidence under HANDWRITTEN_CONFIDENCE while some writing went
-# unread), or it leaves most of the writing unread. Chosen on half of the real handwritten and
-# printed scans, confirmed on the other half (bench/README.md).
-HANDWRITTEN_CONFIDENCE, MIN_UNREAD_WHEN_UNSURE, MIN_WORDS_WHEN_UNSURE = 45.0, 0.1, 10
-# ...or most letters went unread, with several letters per word read, on a page without grain,
-# and what was read is not print Tesseract is sure of.
-MOSTLY_UNREAD, MIN_LETTERS, LETTERS_PER_WORD_READ, PRINT_CONFIDENCE = 0.6, 50, 15.0, 85.0
-
-Letters = tuple[np.ndarray, np.ndarray]  # centres (xs, ys) of letter-like marks on the page
-
 ENGINE_NAMES = {"tesseract": "Tesseract", "ppocr": "PP-OCRv6", "tesseract+ppocr": "The OCR engines"}
 HANDWRITING_MESSAGES = {
     "tesseract": "This looks handwritten; Tesseract reads printed text, so expect many errors and missing words.",
@@ -48,45 +35,6 @@ def reading_warnings(
             )
         )
     return tuple(warnings)
-
-
-def looks_handwritten(words: tuple[Word, ...], letters: Letters | None, *, grainy: bool = False) -> bool:
-    """Tesseract's reading `words` leaves the page's writing unread or unsure, as it does handwriting.
-
-    `letters` are the letter-like marks measured on the page, in the same pixels as the words,
-    or None when the page was not measured; `grainy` says the page needed denoising, so some of
-    those marks may be grain.
-    """
-    return letters is not None and _looks_handwritten(words, letters, grainy=grainy)
-
-
-def _looks_handwritten(words: tuple[Word, ...], letters: Letters, *, grainy: bool) -> bool:
-    unread = unread_share(words, letters)
-    unsure = (
-        len(words) >= MIN_WORDS_WHEN_UNSURE
-        and mean_confidence(words) < HANDWRITTEN_CONFIDENCE
-        and unread >= MIN_UNREAD_WHEN_UNSURE
-    )
-    count = len(letters[0])
-    mostly_unread = (
-        not grainy  # a noisy photo's grain leaves letter-sized marks no one could read
-        and count >= MIN_LETTERS
-        and count >= LETTERS_PER_WORD_READ * len(words)
-        and unread >= MOSTLY_UNREAD
-        and mean_confidence(words) < PRINT_CONFIDENCE
-    )
-    return unsure or mostly_unread
-
-
-def unread_share(words: tuple[Word, ...], letters: Letters) -> float:
-    """The share of the letter-like marks whose centre lies in no word Tesseract read."""
-    xs, ys = letters
-    if not len(xs):
-        return 0.0
-    read = np.zeros(len(xs), dtype=bool)
-    for word in words:
-        read |= (xs >= word.left) & (xs <= word.left + word.width) & (ys >= word.top) & (ys <= word.top + word.height)
-    return float(1 - read.mean())
 
 
 def second_engine_unavailable(lang: str) -> ReadingWarning:

@@ -1,33 +1,20 @@
-"""OCR domain: image or document bytes in, OcrResult or a rendered document out. Never imports Flask."""
+"""A whole upload read: every page in an OCR slot, pages in parallel, into an OcrResult or a rendered document."""
 
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from ocr.engines.ppocr import Ppocr
-from ocr.input import images as imaging
-from ocr.input import pdf_pages as pdf
+from ocr.input import images
 from ocr.model.errors import OcrError
 from ocr.model.limits import Limits
 from ocr.model.options import OcrOptions
 from ocr.model.result import OcrResult, PageResult
-from ocr.output import renderings, searchable
+from ocr.output import pdf_overlay, renderings, searchable
 from ocr.output.pictures import Picture, picture
 from ocr.reading import page
+from ocr.reading.engines import Engines
 from ocr.slots import SlotPool
-
-__all__ = [
-    "Limits",
-    "OcrOptions",
-    "OcrResult",
-    "Ppocr",
-    "assemble",
-    "failed_page",
-    "recognize",
-    "render",
-    "render_read",
-]
 
 T = TypeVar("T")
 
@@ -37,18 +24,17 @@ def recognize(
     options: OcrOptions,
     *,
     limits: Limits,
-    slots: SlotPool,
-    ppocr: Ppocr | None = None,
+    engines: Engines,
     on_page: Callable[[PageResult], None] | None = None,
 ) -> OcrResult:
-    """Read every page; word boxes come back in each upright original page's pixels. `ppocr`
-    is the second engine, None when it is turned off; `on_page` is told of each page read."""
+    """Read every page; word boxes come back in each upright original page's pixels. `on_page`
+    is told of each page read."""
     started = time.perf_counter()
     outcomes = _each_page(
         data,
         limits,
-        slots,
-        lambda pages, index: page.read_page(pages, index, options, timeout_s=limits.timeout_s, ppocr=ppocr)[0],
+        engines.slots,
+        lambda pages, index: page.read_page(pages, index, options, timeout_s=limits.timeout_s, engines=engines)[0],
     )
     results = [
         outcome if isinstance(outcome, PageResult) else failed_page(index + 1, outcome)
@@ -79,20 +65,19 @@ def render(
     fmt: str,
     *,
     limits: Limits,
-    slots: SlotPool,
-    ppocr: Ppocr | None = None,
+    engines: Engines,
     on_page: Callable[[PageResult], None] | None = None,
 ) -> bytes:
     """hOCR, ALTO, TSV, a searchable PDF or a Word document of every page, made from the reading
     recognize() gives."""
     # a PDF keeps its own pages, the words laid over them; an image's page is its picture
-    pictures = fmt == "pdf" and not imaging.is_pdf(data)
+    pictures = fmt == "pdf" and not images.is_pdf(data)
 
-    def read(pages: imaging.Pages, index: int) -> tuple[PageResult, Picture | None]:
-        result, decoded = page.read_page(pages, index, options, timeout_s=limits.timeout_s, ppocr=ppocr)
+    def read(pages: images.Pages, index: int) -> tuple[PageResult, Picture | None]:
+        result, decoded = page.read_page(pages, index, options, timeout_s=limits.timeout_s, engines=engines)
         return result, picture(decoded) if pictures else None
 
-    outcomes = _each_page(data, limits, slots, read)
+    outcomes = _each_page(data, limits, engines.slots, read)
     _tell(on_page, [outcome if isinstance(outcome, OcrError) else outcome[0] for outcome in outcomes])
     failed = next((outcome for outcome in outcomes if isinstance(outcome, OcrError)), None)
     if failed is not None:
@@ -106,9 +91,9 @@ def render_read(data: bytes, results: Sequence[PageResult], fmt: str, *, limits:
     failed = next((result.error for result in results if result.error is not None), None)
     if failed is not None:
         raise failed
-    if fmt != "pdf" or imaging.is_pdf(data):
+    if fmt != "pdf" or images.is_pdf(data):
         return _document(data, results, fmt, None)
-    with imaging.open_pages(
+    with images.open_pages(
         data, max_pixels=limits.max_pixels, max_pages=limits.max_pages, pdf_dpi=limits.pdf_dpi
     ) as pages:
         pictures = [picture(pages.decode(index)) for index in range(len(pages))]
@@ -120,7 +105,7 @@ def _document(data: bytes, results: Sequence[PageResult], fmt: str, pictures: Se
         return renderings.render(list(results), fmt)
     if pictures is not None:
         return searchable.document(list(zip(results, pictures, strict=True)))
-    return pdf.overlay(data, searchable.text_layers(results), [(r.width, r.height) for r in results])
+    return pdf_overlay.overlay(data, searchable.text_layers(results), [(r.width, r.height) for r in results])
 
 
 def _tell(on_page: Callable[[PageResult], None] | None, outcomes: Sequence[PageResult | OcrError]) -> None:
@@ -132,7 +117,7 @@ def _tell(on_page: Callable[[PageResult], None] | None, outcomes: Sequence[PageR
 
 
 def _each_page(
-    data: bytes, limits: Limits, slots: SlotPool, work: Callable[[imaging.Pages, int], T]
+    data: bytes, limits: Limits, slots: SlotPool, work: Callable[[images.Pages, int], T]
 ) -> list[T | OcrError]:
     """Admit the upload, open its pages and run work(pages, index) for each in an OCR slot,
     pages in parallel up to the bound.
@@ -141,7 +126,7 @@ def _each_page(
     """
     with (
         slots.admit(),
-        imaging.open_pages(
+        images.open_pages(
             data, max_pixels=limits.max_pixels, max_pages=limits.max_pages, pdf_dpi=limits.pdf_dpi
         ) as pages,
     ):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ocr.layout import columns
 from ocr.model.result import Word, engines_label, mean_confidence
-from ocr.preprocess.pipeline import Prepared
+from ocr.preprocess import Prepared
 
 # `auto` asks PP-OCRv6 too when Tesseract's reading looks handwritten, has fewer than
 # SECOND_ENGINE_MIN_WORDS words (a faint receipt read as its one bold number) or a mean

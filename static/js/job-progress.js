@@ -1,6 +1,7 @@
 // Upload page, multi-page documents: read as a job on the server, its progress and pages shown as they come.
 import { apiFetch } from "./api-key.js";
 import { formData, ok, recognizeAndShow, showError, showPartial, showReading } from "./ocr-client.js";
+import { jobsKept } from "./page-settings.js";
 
 const progress = document.getElementById("job-status");
 const bar = document.getElementById("job-progress");
@@ -47,7 +48,7 @@ export async function followJob(id) {
   } catch (error) {
     if (job !== current) return; // LEFT, or an answer that came after the job was left
     showError(error.code === "not_found"
-      ? "This job no longer exists: jobs are kept an hour after they finish. Choose the file again to read it."
+      ? `This job no longer exists: jobs are kept ${jobsKept} after they finish. Choose the file again to read it.`
       : error.message);
   }
 }

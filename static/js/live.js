@@ -3,6 +3,7 @@
 // over the video. Freeze keeps the current reading (and picture) for copying.
 import { apiFetch } from "./api-key.js";
 import { formData, ok, showError, showReading } from "./ocr-client.js";
+import { confidenceClass } from "./page-settings.js";
 
 const $ = (id) => document.getElementById(id);
 // Frames are shrunk to this long side: a page held up to a webcam reads as well, and sooner.
@@ -90,10 +91,10 @@ export function setUpLive(video, say) {
     context.lineWidth = 2;
     context.font = "600 12px system-ui, sans-serif";
     context.textBaseline = "bottom";
+    const style = getComputedStyle(document.documentElement); // the word boxes' colours (style.css)
     for (const word of words) {
       const [x, y] = [box.x + word.left * factor, box.y + word.top * factor];
-      const colour = word.confidence >= 90 ? "#1e8e3e" : word.confidence >= 70 ? "#e8a10c" : "#d93025";
-      context.strokeStyle = colour;
+      context.strokeStyle = style.getPropertyValue(`--${confidenceClass(word.confidence)}`).trim();
       context.strokeRect(x, y, word.width * factor, word.height * factor);
       const label = context.measureText(word.text).width + 6;
       context.fillStyle = "rgba(255, 255, 255, 0.85)";

@@ -1,24 +1,18 @@
 // Shared by the upload and camera pages: post an image to /ocr and show the answer (a job's too).
 import { apiFetch } from "./api-key.js";
+import { confidenceClass, defaultLang, engineName, maxUploadBytes } from "./page-settings.js";
 import { currentText, isEdited, showPartialText, showText } from "./result-view.js";
 import { stopReading } from "./speech.js";
 
 const $ = (id) => document.getElementById(id);
-const maxUploadBytes = Number(document.body.dataset.maxUploadBytes || 0);
 const SVG = "http://www.w3.org/2000/svg";
 let last = null; // { result, download, page, showing } of the reading shown
 let downloadUrl = null;
-const ENGINE_NAMES = { tesseract: "Tesseract", ppocr: "PP-OCRv6" };
-
-/** "tesseract+ppocr" -> "Tesseract + PP-OCRv6", for people. */
-function engineName(engine) {
-  return engine.split("+").map((part) => ENGINE_NAMES[part] || part).join(" + ");
-}
 
 function selectedOptions() {
   const fields = {};
   const lang = $("lang-select");
-  if (lang) fields.lang = [...lang.selectedOptions].map((o) => o.value).join("+") || "eng";
+  if (lang) fields.lang = [...lang.selectedOptions].map((o) => o.value).join("+") || defaultLang;
   const preprocess = $("preprocess-select");
   if (preprocess) fields.preprocess = preprocess.value;
   const engine = $("engine-select");
@@ -160,7 +154,7 @@ function drawBoxes(page, visible) {
     for (const [name, value] of Object.entries({ x: word.left, y: word.top, width: word.width, height: word.height })) {
       rect.setAttribute(name, value);
     }
-    rect.setAttribute("class", word.confidence >= 90 ? "good" : word.confidence >= 70 ? "fair" : "poor");
+    rect.setAttribute("class", confidenceClass(word.confidence));
     const title = document.createElementNS(SVG, "title");
     title.textContent = `${word.text} — confidence ${word.confidence}${mixed ? ` · ${engineName(word.engine)}` : ""}`;
     rect.append(title);

@@ -3,12 +3,9 @@
 // are inline <span>s separated by the form feed, their headings CSS generated content (not text),
 // and a doubtful word a <mark> around the word's own characters.
 
-const $ = (id) => document.getElementById(id);
+import { engines } from "./page-settings.js";
 
-/** A word under its engine's confidence (0-100) is marked doubtful. The numbers are the server's
- * low_confidence warning's (ocr/warnings.py): PP-OCRv6 is surer of itself than Tesseract. */
-export const DOUBTFUL_CONFIDENCE = { tesseract: 60, ppocr: 80 };
-const ENGINE_NAMES = { tesseract: "Tesseract", ppocr: "PP-OCRv6" };
+const $ = (id) => document.getElementById(id);
 // How the editor shows a page break: a line of its own, since a textarea shows no form feed.
 const pageMarker = (number) => `──── Page ${number} ────`;
 const PAGE_MARKER_LINE = /\n?^──── Page \d+ ────$\n?/gm;
@@ -28,9 +25,9 @@ export function showText(result) {
   const marks = doubtfulWords(result);
   shown = { text: result.text, original: result.text, marks, lang: result.lang || "", editable: true };
   render();
-  const engines = new Set((result.pages || [result]).flatMap((page) => page.words || []).map(engineOf));
-  $("doubtful-threshold").textContent = [...engines].sort().map((engine) =>
-    `${DOUBTFUL_CONFIDENCE[engine]}%${engines.size > 1 ? ` (${ENGINE_NAMES[engine]})` : ""}`).join(" or ");
+  const readers = new Set((result.pages || [result]).flatMap((page) => page.words || []).map(engineOf));
+  $("doubtful-threshold").textContent = [...readers].sort().map((engine) =>
+    `${engines[engine].doubtful_below}%${readers.size > 1 ? ` (${engines[engine].name})` : ""}`).join(" or ");
 }
 
 /** Show the text of a document still being read: pages, nothing marked, nothing to edit. */
@@ -55,12 +52,14 @@ export function readingLanguage() {
   return shown.lang;
 }
 
+/** The engine that read `word`; a word under its engine's `doubtful_below` (the server's
+ * low_confidence bar: PP-OCRv6 is surer of itself than Tesseract) is marked doubtful. */
 function engineOf(word) {
-  return word.engine in DOUBTFUL_CONFIDENCE ? word.engine : "tesseract";
+  return word.engine in engines ? word.engine : "tesseract";
 }
 
 /** Each doubtful word's place in result.text, laying the words out as the server joins them
- * (ocr/result.py join_words); none when the words do not make the text. */
+ * (ocr/model/result.py join_words); none when the words do not make the text. */
 function doubtfulWords(result) {
   const pages = result.pages || [result];
   const marks = [];
@@ -84,8 +83,8 @@ function doubtfulWords(result) {
       const start = offset + text.length;
       text += word.text;
       const engine = engineOf(word);
-      if (word.confidence < DOUBTFUL_CONFIDENCE[engine] && word.text.trim()) {
-        const by = page.engine?.includes("+") ? ` · ${ENGINE_NAMES[engine]}` : "";
+      if (word.confidence < engines[engine].doubtful_below && word.text.trim()) {
+        const by = page.engine?.includes("+") ? ` · ${engines[engine].name}` : "";
         marks.push({ start, end: start + word.text.length, title: `confidence ${Math.round(word.confidence)}%${by}` });
       }
     }

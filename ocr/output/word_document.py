@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from docx import Document
 from docx.enum.text import WD_BREAK
 
-from ocr.layout import groups as layout
+from ocr.layout import groups
 from ocr.model.result import PageResult
 
 MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -41,7 +41,7 @@ def from_text(text: str) -> bytes:
 def paragraphs_of_words(page: PageResult) -> list[Paragraph]:
     return [
         [" ".join(word.text for word in line.members) for line in paragraph.members]
-        for block in layout.blocks(page.words)
+        for block in groups.blocks(page.words)
         for paragraph in block.members
     ]
 
