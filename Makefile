@@ -37,7 +37,7 @@ test: system-deps test-system-deps .venv/.synced-dev lint
 
 # unit and API tests: no Chromium, no live servers, no job workers
 test-fast: system-deps .venv/.synced-dev
-	$(PIPENV) run pytest -m "not full"
+	$(PIPENV) run pytest -m "not full" --numprocesses auto
 
 bench-accuracy: system-deps test-system-deps .venv/.synced-dev
 	$(PIPENV) run python -m bench.accuracy

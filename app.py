@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from jobs.queue import Jobs
 from jobs.store import JobStore
 from ocr.engines import ppocr, tesseract
-from ocr.engines.ppocr import Ppocr
+from ocr.engines.ppocr import ChildPool, Ppocr
 from ocr.model.errors import OcrError
 from ocr.reading.engines import Engines
 from settings import Settings
@@ -24,11 +24,14 @@ from web.metrics import MeteredSlotPool
 from web.uploads import InMemoryRequest
 
 
-def create_app(test_config: dict | None = None, *, settings: Settings | None = None) -> Flask:
+def create_app(
+    test_config: dict | None = None, *, settings: Settings | None = None, ppocr_children: ChildPool | None = None
+) -> Flask:
     """Build the app: settings from the OCR_* environment variables, or defaults and the test config.
 
     app.config holds every setting under its upper-case name (TIMEOUT_S), and the test config's
     other keys (TESTING). A setting that cannot be used stops the start (SettingError, a ValueError).
+    PP-OCRv6's warm children are the app's own unless `ppocr_children` lends a pool.
     """
     if settings is None:
         settings = Settings.from_env() if test_config is None else Settings.from_config(test_config)
@@ -41,7 +44,7 @@ def create_app(test_config: dict | None = None, *, settings: Settings | None = N
     app.config["MAX_CONTENT_LENGTH"] = int(settings.max_upload_mb * 1024 * 1024)
 
     slot_dir = _slot_dir(settings)
-    engines = _engines(settings, slot_dir)
+    engines = _engines(settings, slot_dir, ppocr_children)
     app.extensions["engines"] = engines
     app.extensions["jobs"] = _jobs(settings, slot_dir, engines)
 
@@ -73,7 +76,7 @@ def _slot_dir(settings: Settings) -> Path:
     return Path(directory)
 
 
-def _engines(settings: Settings, directory: Path) -> Engines:
+def _engines(settings: Settings, directory: Path, children: ChildPool | None) -> Engines:
     """Tesseract as OCR_ENGINE says, and PP-OCRv6 unless OCR_ENGINES leaves it out; its pages are
     bounded apart from Tesseract's, machine-wide, since each takes hundreds of megabytes."""
     wait_s = settings.queue_wait_s
@@ -81,9 +84,10 @@ def _engines(settings: Settings, directory: Path) -> Engines:
     second = None
     if ppocr.NAME in settings.engines:
         size = settings.ppocr_concurrency
-        second = Ppocr(MeteredSlotPool(directory, size=size, queue=0, wait_s=wait_s, name=ppocr.NAME, pool=ppocr.NAME))
+        bound = MeteredSlotPool(directory, size=size, queue=0, wait_s=wait_s, name=ppocr.NAME, pool=ppocr.NAME)
+        second = Ppocr(bound, children)
         if settings.ppocr_prestart:
-            second.prestart()
+            second.children.prestart()
     return Engines(tesseract=tesseract.reader(settings.engine, slots=settings.concurrency), slots=slots, ppocr=second)
 
 

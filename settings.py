@@ -12,7 +12,7 @@ import math
 import os
 import shlex
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import Field, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -91,7 +91,9 @@ class Settings:
     job_queue: int = _setting(2000, "job pages that may wait before POST /jobs answers 503", "int", minimum=0)
     # keys and logs
     metrics_key: str | None = _setting(None, "keys GET /metrics asks for (comma-separated)", "secret")
-    api_keys: Any = _setting(None, "keys POST /ocr, /jobs and POST /export ask for (or @/path/to/file)", "secret")
+    api_keys: str | Sequence[str] | None = _setting(
+        None, "keys POST /ocr, /jobs and POST /export ask for (or @/path/to/file)", "secret"
+    )
     log_format: str = _setting("plain", "`json`: each log line one JSON object", "choice", choices=FORMATS_USE)
 
     @classmethod

@@ -99,7 +99,7 @@ def measure(item: dict, url: str | None, engines: tuple[str, ...]) -> dict:
         start = time.perf_counter()
         try:
             answer, error = recognize(engine, item["path"], url), None
-        except Exception as exc:  # a failed request scores as empty output and is reported
+        except Exception as exc:  # noqa: BLE001 - any failure scores as empty output, is reported, and the run goes on
             answer, error = {"text": "", "warnings": [], "engine": ""}, f"{type(exc).__name__}: {exc}"
         result[engine] = {
             "cer": cer(item["text"], answer["text"], caseless=caseless),
@@ -183,12 +183,12 @@ def format_table(summary: dict[str, dict], engines: tuple[str, ...], *, first_co
             row.append(f"{s['handwriting_warned']:.0%}" if "handwriting_warned" in s else "-")
             row.append(f"{s['second_engine']:.0%}" if "second_engine" in s else "-")
         rows.append(row + [f"{s[f'wer_{e}']:.3f}" for e in engines])
-    widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = [
         " | ".join(
             cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(r, widths, strict=True))
         )
-        for r in [header] + rows
+        for r in [header, *rows]
     ]
     lines.insert(1, "-+-".join("-" * w for w in widths))
     return "\n".join(lines)

@@ -57,7 +57,7 @@ def font(face: str, size: int) -> ImageFont.FreeTypeFont:
 
 def size_for_x_height(face: str, x_height: float) -> int:
     """Pixel size at which the face's lowercase x is x_height pixels tall."""
-    left, top, right, bottom = font(face, 100).getbbox("x")
+    _, top, _, bottom = font(face, 100).getbbox("x")
     return max(6, round(100 * x_height / (bottom - top)))
 
 

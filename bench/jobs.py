@@ -303,14 +303,19 @@ def report(results: dict) -> str:
         [
             machine,
             targets_table(results["targets"]),
-            "The report read as a job (POST to the job's finished_at; first page seen by polling every "
-            f"{FIRST_PAGE_POLL_S * 1000:.0f} ms):",
+            (
+                "The report read as a job (POST to the job's finished_at; first page seen by polling every "
+                f"{FIRST_PAGE_POLL_S * 1000:.0f} ms):"
+            ),
             runs_table(results),
             "What the queue costs a page (a one-page job's time is POST to its finished_at):",
             cost_table(results),
-            f"A one-page job, medians: POST /jobs answered in {ms(single['median_post_s'])}, a worker started it "
-            f"{ms(single['median_queued_s'])} later, and read it in {ms(single['median_reading_s'])}. "
-            f"Pages the job read as POST /ocr did: {results['pages_read_alike']} of {results['one_worker']['pages']}.",
+            (
+                f"A one-page job, medians: POST /jobs answered in {ms(single['median_post_s'])}, a worker started it "
+                f"{ms(single['median_queued_s'])} later, and read it in {ms(single['median_reading_s'])}. "
+                f"Pages the job read as POST /ocr did: {results['pages_read_alike']} "
+                f"of {results['one_worker']['pages']}."
+            ),
         ]
     )
 

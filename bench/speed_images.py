@@ -33,14 +33,14 @@ def wrap(text: str, face: ImageFont.FreeTypeFont, width: int) -> list[str]:
             lines.append(line)
             candidate = word
         line = candidate
-    return lines + [line] if line else lines
+    return [*lines, line] if line else lines
 
 
 def page_lines(rng: np.random.Generator, face: ImageFont.FreeTypeFont, width: int, count: int) -> list[str]:
     """Exactly count wrapped lines of prose, a blank line between paragraphs."""
     lines: list[str] = []
     while len(lines) < count:
-        lines += wrap(texts.paragraphs(rng, "prose", 1)[0], face, width) + [""]
+        lines += [*wrap(texts.paragraphs(rng, "prose", 1)[0], face, width), ""]
     return lines[:count]
 
 

@@ -162,30 +162,40 @@ def report(results: dict) -> str:
     parts = [
         machine,
         targets_table(results["targets"]),
-        "Each server against plain `tesseract IMG stdout`, taking turns on the same file; ratios are medians of "
-        + "per-round ratios. The CPU ratio counts CPU seconds (the server's processes with their children "
-        + "against the tesseract process) and holds up better than wall time when other programs share the CPU:",
+        (
+            "Each server against plain `tesseract IMG stdout`, taking turns on the same file; ratios are medians of "
+            "per-round ratios. The CPU ratio counts CPU seconds (the server's processes with their children "
+            "against the tesseract process) and holds up better than wall time when other programs share the CPU:"
+        ),
         latency_table(results),
-        "Where the server's time goes, from one format=json request per image "
-        + "(outside recognize() is upload, form parsing, OCR slot and answer):",
+        (
+            "Where the server's time goes, from one format=json request per image "
+            "(outside recognize() is upload, form parsing, OCR slot and answer):"
+        ),
         breakdown_table(results),
-        "Throughput on the A4 scan. One request alone and two at once take turns in rounds; the 2-vs-1 verdict "
-        + "is the median of the rounds' speedups (listed below the table), the rows add the rounds up. Then "
-        + f"{MEMORY_CLIENTS} clients share --requests. Plain tesseract, measured the same way, shows how far the "
-        + "machine itself scales; processes under the workers (mean over samples) are cli's tesseract runs (api "
-        + "reads inside the workers):",
+        (
+            "Throughput on the A4 scan. One request alone and two at once take turns in rounds; the 2-vs-1 verdict "
+            "is the median of the rounds' speedups (listed below the table), the rows add the rounds up. Then "
+            f"{MEMORY_CLIENTS} clients share --requests. Plain tesseract, measured the same way, shows how far the "
+            "machine itself scales; processes under the workers (mean over samples) are cli's tesseract runs (api "
+            "reads inside the workers):"
+        ),
         throughput_table(results),
         speedups_line(results),
-        f"Server memory, sum of VmRSS sampled every {SAMPLE_S * 1000:.0f} ms while {memory['clients']} clients "
-        + "sent 12 MP photos:",
+        (
+            f"Server memory, sum of VmRSS sampled every {SAMPLE_S * 1000:.0f} ms while {memory['clients']} clients "
+            "sent 12 MP photos:"
+        ),
         memory_table(results),
         "The largest worker's memory once it has read the webcam frame with each language set (its engines warm):",
         languages_table(results),
     ]
     if any("live" in found for found in results["modes"].values()):
         parts += [
-            "Live reading on the camera page (bench/live.py): headless Chromium, its fake camera showing "
-            + "webcam frames of six pages in turn, Live on; readings answered 200 per second:",
+            (
+                "Live reading on the camera page (bench/live.py): headless Chromium, its fake camera showing "
+                "webcam frames of six pages in turn, Live on; readings answered 200 per second:"
+            ),
             live_table(results),
         ]
     return "\n\n".join(parts)

@@ -263,11 +263,14 @@ def letter(rng: np.random.Generator) -> list[str]:
     s = _slots(rng)
     title = pick(rng, ["Mr.", "Ms.", "Dr."])
     body = paragraphs(rng, "letter", int(rng.integers(2, 4)))
-    return (
-        [f"{s['town']}, {s['date']} 2024", "", f"Dear {title} {s['last']},"]
-        + body
-        + ["Kind regards,", f"{s['first']} {pick(rng, LAST_NAMES)}"]
-    )
+    return [
+        f"{s['town']}, {s['date']} 2024",
+        "",
+        f"Dear {title} {s['last']},",
+        *body,
+        "Kind regards,",
+        f"{s['first']} {pick(rng, LAST_NAMES)}",
+    ]
 
 
 def receipt(rng: np.random.Generator, width: int) -> list[str]:
@@ -304,9 +307,9 @@ def receipt(rng: np.random.Generator, width: int) -> list[str]:
 
 def board(rng: np.random.Generator) -> list[str]:
     """A whiteboard or slide: a title followed by 5-9 bullet points."""
-    return [pick(rng, BOARD_TITLES)] + _sentences(rng, BOARD_ITEMS, int(rng.integers(5, 10)))
+    return [pick(rng, BOARD_TITLES), *_sentences(rng, BOARD_ITEMS, int(rng.integers(5, 10)))]
 
 
 def screen(rng: np.random.Generator) -> list[str]:
     """Settings-style screen text: a header and 7-11 label/value rows."""
-    return [pick(rng, SCREEN_HEADERS)] + _sentences(rng, SCREEN_ROWS, int(rng.integers(7, 12)))
+    return [pick(rng, SCREEN_HEADERS), *_sentences(rng, SCREEN_ROWS, int(rng.integers(7, 12)))]

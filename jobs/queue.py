@@ -135,7 +135,7 @@ class Jobs:
                 return page.read_page(pages, number - 1, options, timeout_s=limits.timeout_s, engines=self.engines)[0]
         except OcrError as e:
             return failed_page(number, e)
-        except Exception:  # noqa: BLE001 - the page fails, the job and the worker go on
+        except Exception:  # the page fails, the job and the worker go on
             log.exception("page %d failed unexpectedly", number)
             return failed_page(number, OcrError("reading this page failed unexpectedly; the error was logged"))
 

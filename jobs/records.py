@@ -58,7 +58,7 @@ def record(value: Any) -> Any:
 
 def from_record(cls: type[T], data: dict) -> T:
     """The dataclass `cls` from its record: each field's declared type says how it is rebuilt."""
-    rebuilds = _rebuilds(cls)
+    rebuilds = _rebuilds(cls)  # type: ignore[arg-type]  # a class is hashable: mypy misses it (python/mypy#11470)
     if not rebuilds:
         return cls(**data)
     return cls(**{**data, **{name: rebuild(data[name]) for name, rebuild in rebuilds.items() if name in data}})
@@ -81,7 +81,7 @@ def _rebuild(hint: Any) -> Callable[[Any], Any] | None:
         return tuple if item is None else (lambda value: tuple(item(each) for each in value))
     if isinstance(hint, type) and issubclass(hint, OcrError):
         return lambda value: error_for(value["code"], value["message"])
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):  # a hint is a class, never an instance
         return functools.partial(from_record, hint) if _rebuilds(hint) else lambda value: hint(**value)
     return None
 

@@ -107,18 +107,21 @@ class JobStore:
         return job_id
 
     def job(self, job_id: str) -> Job | None:
-        fields = self.redis.hmget(_keys(job_id)[0], "options", "limits", "pages_total")
-        if fields[0] is None:
+        options, limits, pages_total = self.redis.hmget(_keys(job_id)[0], "options", "limits", "pages_total")
+        if options is None:
             return None
+        assert limits is not None and pages_total is not None  # create() sets the three fields at once
         return Job(
             job_id,
-            records.options_from_record(json.loads(fields[0])),
-            Limits(**json.loads(fields[1])),
-            int(fields[2]),
+            records.options_from_record(json.loads(options)),
+            Limits(**json.loads(limits)),
+            int(pages_total),
         )
 
     def upload(self, job_id: str) -> bytes | None:
-        return self.redis.get(_keys(job_id)[3])
+        data = self.redis.get(_keys(job_id)[3])
+        assert not isinstance(data, str)  # the client decodes nothing (no decode_responses): values are bytes
+        return data
 
     def status(self, job_id: str) -> dict | None:
         """The job's status as GET /jobs/<id> shows it, or None when there is no such job."""

@@ -13,14 +13,21 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from app import create_app
+from ocr.engines.ppocr import ChildPool
 
 ROOT = Path(__file__).resolve().parent.parent
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 SAMPLE_TEXT = "Quick brown foxes jump over 42 lazy dogs"
 # The full tier: tests that need more than the Flask test client and the engines (Chromium,
 # `make run`'s servers, Redis and Celery workers). `make test-fast` leaves them out.
+# One pool of warm PP-OCRv6 children, lent to the apps the tests build: a child takes seconds to load.
+PPOCR_POOL = ChildPool()
 FULL_TIER_MODULES = {"test_browser", "test_serving", "test_live_server"}
 FULL_TIER_FIXTURES = {"redis_url", "start_worker", "jobs_app", "live_server", "open_page", "live_stack"}
+
+
+def pytest_sessionfinish():
+    PPOCR_POOL.close()
 
 
 def pytest_collection_modifyitems(items):
@@ -31,7 +38,7 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture
 def app(tmp_path):
-    return create_app({"TESTING": True, "SLOT_DIR": str(tmp_path), "TIMEOUT_S": 30})
+    return create_app({"TESTING": True, "SLOT_DIR": str(tmp_path), "TIMEOUT_S": 30}, ppocr_children=PPOCR_POOL)
 
 
 @pytest.fixture
@@ -115,8 +122,10 @@ def redis_url(tmp_path_factory):
     folder = tmp_path_factory.mktemp("redis")
     socket = folder / "redis.sock"
     process = subprocess.Popen(
-        ["redis-server", "--port", "0", "--unixsocket", str(socket), "--unixsocketperm", "700"]
-        + ["--dir", str(folder), "--save", "", "--appendonly", "no"],
+        [
+            *("redis-server", "--port", "0", "--unixsocket", str(socket), "--unixsocketperm", "700"),
+            *("--dir", str(folder), "--save", "", "--appendonly", "no"),
+        ],
         stdout=subprocess.DEVNULL,
     )
     _wait_for(socket.exists, 10, "redis-server to open its socket")
@@ -137,9 +146,11 @@ def start_worker(redis_url, tmp_path):
         env |= {"OCR_SLOT_DIR": str(tmp_path)} | {f"OCR_{key}": str(value) for key, value in settings.items()}
         with log.open("wb") as output:
             worker = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "worker", "worker", "--pool", "threads"]
-                + ["--concurrency", "1", "--hostname", f"{name}@%h", "--without-gossip", "--without-mingle"]
-                + ["--loglevel", "info"],  # its "ready." line says it takes pages
+                [
+                    *(sys.executable, "-m", "celery", "-A", "worker", "worker", "--pool", "threads"),
+                    *("--concurrency", "1", "--hostname", f"{name}@%h", "--without-gossip", "--without-mingle"),
+                    *("--loglevel", "info"),  # its "ready." line says it takes pages
+                ],
                 cwd=ROOT,
                 env=env,
                 stdout=output,

@@ -7,7 +7,7 @@ from unittest import mock
 
 import pytesseract
 import pytest
-from conftest import SAMPLE_TEXT, draw_receipt, draw_text, encode, pixelated_print, words_of
+from conftest import PPOCR_POOL, SAMPLE_TEXT, draw_receipt, draw_text, encode, pixelated_print, words_of
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 EXPECTED = words_of(SAMPLE_TEXT)
@@ -179,7 +179,9 @@ def test_truncated_png(client, png):
 def test_upload_over_the_size_limit(tmp_path, png):
     from app import create_app
 
-    client = create_app({"TESTING": True, "SLOT_DIR": str(tmp_path), "MAX_UPLOAD_MB": 0.001}).test_client()
+    client = create_app(
+        {"TESTING": True, "SLOT_DIR": str(tmp_path), "MAX_UPLOAD_MB": 0.001}, ppocr_children=PPOCR_POOL
+    ).test_client()
     status, code, message = post_json_error(client, "/ocr", data={"image": (io.BytesIO(png), "x.png")})
     assert (status, code) == (413, "too_large")
     assert "0.001 MB" in message
@@ -188,7 +190,9 @@ def test_upload_over_the_size_limit(tmp_path, png):
 def test_pixel_count_over_the_limit(tmp_path, png):
     from app import create_app
 
-    client = create_app({"TESTING": True, "SLOT_DIR": str(tmp_path), "MAX_PIXELS": 1000}).test_client()
+    client = create_app(
+        {"TESTING": True, "SLOT_DIR": str(tmp_path), "MAX_PIXELS": 1000}, ppocr_children=PPOCR_POOL
+    ).test_client()
     status, code, message = post_json_error(client, "/ocr", data=png, content_type="image/png")
     assert (status, code) == (413, "too_large")
     assert "1,000" in message
@@ -197,7 +201,10 @@ def test_pixel_count_over_the_limit(tmp_path, png):
 def test_overloaded_answers_503_with_retry_after(tmp_path, png):
     from app import create_app
 
-    app = create_app({"TESTING": True, "SLOT_DIR": str(tmp_path), "CONCURRENCY": 1, "QUEUE": 0, "QUEUE_WAIT_S": 0})
+    app = create_app(
+        {"TESTING": True, "SLOT_DIR": str(tmp_path), "CONCURRENCY": 1, "QUEUE": 0, "QUEUE_WAIT_S": 0},
+        ppocr_children=PPOCR_POOL,
+    )
     with app.extensions["engines"].slots.hold():  # another request is running
         response = app.test_client().post(
             "/ocr", data=png, content_type="image/png", headers={"Accept": "application/json"}
@@ -210,7 +217,9 @@ def test_overloaded_answers_503_with_retry_after(tmp_path, png):
 def test_ocr_timeout_answers_504(tmp_path, text_image):
     from app import create_app
 
-    client = create_app({"TESTING": True, "SLOT_DIR": str(tmp_path), "TIMEOUT_S": 0.05}).test_client()
+    client = create_app(
+        {"TESTING": True, "SLOT_DIR": str(tmp_path), "TIMEOUT_S": 0.05}, ppocr_children=PPOCR_POOL
+    ).test_client()
     page = encode(text_image("\n".join([SAMPLE_TEXT] * 30)))
     status, code, message = post_json_error(client, "/ocr", data=page, content_type="image/png")
     assert (status, code) == (504, "timeout")
@@ -221,14 +230,16 @@ def test_ocr_timeout_answers_504(tmp_path, text_image):
 def test_engine_failure_is_a_logged_500_without_details(tmp_path, png, caplog, engine):
     from app import create_app
 
-    client = create_app({"TESTING": True, "SLOT_DIR": str(tmp_path), "ENGINE": engine}).test_client()
+    client = create_app(
+        {"TESTING": True, "SLOT_DIR": str(tmp_path), "ENGINE": engine}, ppocr_children=PPOCR_POOL
+    ).test_client()
     if engine == "cli":
         error = pytesseract.TesseractError(1, "Error in pixReadMem")
         failure = mock.patch("pytesseract.image_to_data", side_effect=error)
     else:  # tesserocr refusing the pixels
         failure = mock.patch("ocr.engines.tesseract_api._hand_over", side_effect=RuntimeError("Error in pixReadMem"))
     with failure:
-        status, code, message = post_json_error(client, "/ocr", data=png, content_type="image/png")
+        status, code, _ = post_json_error(client, "/ocr", data=png, content_type="image/png")
     assert (status, code) == (500, "engine_error")
 
 

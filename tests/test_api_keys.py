@@ -89,7 +89,7 @@ def assert_refused(response, route: str):
     assert set(error) == {"code", "message", "request_id"}
     assert (error["code"], error["request_id"]) == ("unauthorized", response.headers["X-Request-ID"])
     assert HOW in error["message"] and "X-API-Key: <key>" in error["message"]
-    assert not any(key in response.get_data(as_text=True) for key in KEYS + [WRONG])
+    assert not any(key in response.get_data(as_text=True) for key in [*KEYS, WRONG])
 
 
 @pytest.mark.parametrize("route", PROTECTED)
@@ -250,7 +250,7 @@ def test_keys_are_never_logged(keyed, job_id, every_log_line):
     keyed.get("/metrics", headers=bearer(KEYS[0]))
     logged = every_log_line()
     assert "POST /ocr 401" in logged and "POST /ocr 200" in logged  # the lines were caught
-    for key in KEYS + [WRONG]:
+    for key in [*KEYS, WRONG]:
         assert key not in logged
 
 

@@ -18,7 +18,7 @@ from unittest import mock
 import numpy as np
 import pytesseract
 import pytest
-from conftest import SAMPLE_TEXT, draw_text, encode, words_of
+from conftest import PPOCR_POOL, SAMPLE_TEXT, draw_text, encode, words_of
 from PIL import Image, ImageCms, ImageFile
 
 from app import create_app
@@ -265,7 +265,7 @@ def test_bomb_is_refused_before_any_pixel_is_decoded(client):
 def test_the_pixel_limit_is_ocr_max_pixels_even_far_past_it(monkeypatch, tmp_path):
     monkeypatch.setenv("OCR_MAX_PIXELS", "1234567")
     monkeypatch.setenv("OCR_SLOT_DIR", str(tmp_path))
-    client = create_app().test_client()
+    client = create_app(ppocr_children=PPOCR_POOL).test_client()
     for width, height in ((1200, 1100), (4000, 4000)):  # just over, and past twice the limit
         response = client.post(
             "/ocr", data=png_declaring(width, height), content_type="image/png", headers={"Accept": "application/json"}
@@ -349,7 +349,9 @@ def test_chunked_body_under_the_limit_is_read(client):
 @pytest.fixture
 def cli_client(tmp_path):
     """A server running the `tesseract` command (OCR_ENGINE=cli), whose arguments and files are watched here."""
-    return create_app({"TESTING": True, "SLOT_DIR": str(tmp_path), "TIMEOUT_S": 30, "ENGINE": "cli"}).test_client()
+    return create_app(
+        {"TESTING": True, "SLOT_DIR": str(tmp_path), "TIMEOUT_S": 30, "ENGINE": "cli"}, ppocr_children=PPOCR_POOL
+    ).test_client()
 
 
 def test_free_form_tesseract_settings_are_ignored(cli_client):

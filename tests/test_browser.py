@@ -435,7 +435,7 @@ def test_tab_selects_each_doubtful_word_and_escape_lets_tab_leave(open_page, uns
     page.keyboard.press("Tab")
     expect(editor).not_to_be_focused()  # not trapped: Escape, then Tab leaves
     page.click("#edit-button")
-    assert page.locator("#ocr-text mark.doubtful").all_inner_texts() == [marked[0]] + marked[2:]
+    assert page.locator("#ocr-text mark.doubtful").all_inner_texts() == [marked[0], *marked[2:]]
 
 
 def test_read_aloud_speaks_the_corrected_text_and_stop_cancels_it(open_page, photo):

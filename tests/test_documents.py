@@ -7,7 +7,7 @@ from unittest import mock
 import pillow_heif
 import pypdfium2 as pdfium
 import pytest
-from conftest import draw_text, encode, words_of
+from conftest import PPOCR_POOL, draw_text, encode, words_of
 from PIL import Image
 
 from ocr.model.errors import OcrTimeout
@@ -131,7 +131,9 @@ def test_boxes_in_renderings_are_in_original_pixels(client):
 def test_page_limit(tmp_path):
     from app import create_app
 
-    client = create_app({"TESTING": True, "SLOT_DIR": str(tmp_path), "MAX_PAGES": 2}).test_client()
+    client = create_app(
+        {"TESTING": True, "SLOT_DIR": str(tmp_path), "MAX_PAGES": 2}, ppocr_children=PPOCR_POOL
+    ).test_client()
     response = client.post(
         "/ocr", data={"image": (io.BytesIO(multipage("PDF")), "scan.pdf")}, headers={"Accept": "application/json"}
     )

@@ -23,7 +23,7 @@ from unittest import mock
 import numpy as np
 import pypdfium2 as pdfium
 import pytest
-from conftest import FONT, SAMPLE_TEXT, draw_text, encode, words_of
+from conftest import FONT, PPOCR_POOL, SAMPLE_TEXT, draw_text, encode, words_of
 from PIL import Image, ImageDraw, ImageFont
 
 from app import create_app
@@ -76,8 +76,9 @@ PAGE_HEIGHT = 760
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    """The default server, both engines on; one for the module so PP-OCRv6 stays warm."""
-    app = create_app({"TESTING": True, "SLOT_DIR": str(tmp_path_factory.mktemp("slots")), "TIMEOUT_S": 60})
+    """The default server, both engines on, PP-OCRv6 kept warm by the tests' pool."""
+    config = {"TESTING": True, "SLOT_DIR": str(tmp_path_factory.mktemp("slots")), "TIMEOUT_S": 60}
+    app = create_app(config, ppocr_children=PPOCR_POOL)
     return app.test_client()
 
 
@@ -442,10 +443,10 @@ def test_prestart_loads_ppocr_before_the_first_page_and_that_page_uses_it(tmp_pa
     app = create_app({"TESTING": True, "SLOT_DIR": str(tmp_path), "PPOCR_PRESTART": True})
     ppocr = app.extensions["engines"].ppocr
     deadline = time.monotonic() + ppocr_engine.STARTUP_TIMEOUT_S
-    while not (ppocr_children() - before and ppocr.warm_count()) and time.monotonic() < deadline:
+    while not (ppocr_children() - before and ppocr.children.warm_count()) and time.monotonic() < deadline:
         time.sleep(0.1)  # no page sent: the child loads on its own
     started = ppocr_children() - before
-    assert len(started) == 1 and ppocr.warm_count() == 1
+    assert len(started) == 1 and ppocr.children.warm_count() == 1
     data, _, _ = phone_photo
     result = post_json(app.test_client(), data, "image/jpeg", engine="ppocr")
     assert (result["engine"], words_of(result["text"])) == ("ppocr", words_of(PHOTO_TEXT))
@@ -455,7 +456,7 @@ def test_prestart_loads_ppocr_before_the_first_page_and_that_page_uses_it(tmp_pa
 def test_without_prestart_no_child_is_loaded_ahead(tmp_path):
     app = create_app({"TESTING": True, "SLOT_DIR": str(tmp_path)})
     assert not any(thread.name == "PP-OCRv6 prestart" for thread in threading.enumerate())
-    assert app.extensions["engines"].ppocr.warm_count() == 0
+    assert app.extensions["engines"].ppocr.children.warm_count() == 0
 
 
 def test_health_lists_both_engines(client):

@@ -13,6 +13,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+from conftest import PPOCR_POOL
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openapi_spec_validator import validate
@@ -47,7 +48,7 @@ KEYED_EXAMPLES = 8  # with keys: the same routes, behind their key
 
 
 def document_of(tmp_path, **config) -> dict:
-    app = create_app({"TESTING": True, "SLOT_DIR": str(tmp_path)} | config)
+    app = create_app({"TESTING": True, "SLOT_DIR": str(tmp_path)} | config, ppocr_children=PPOCR_POOL)
     response = app.test_client().get("/openapi.json")
     assert (response.status_code, response.mimetype) == (200, "application/json")
     return response.get_json()
@@ -149,14 +150,18 @@ def test_each_option_value_the_document_allows_is_accepted_and_no_other(name, va
 def _option_schemas() -> dict:
     """The document's option schemas, for a server with English and German installed."""
     app = create_app({"TESTING": True})
-    with app.test_request_context():
-        with mock.patch("ocr.engines.tesseract_data.installed_languages", return_value=("eng", "deu")):
-            return option_schemas()
+    with (
+        app.test_request_context(),
+        mock.patch("ocr.engines.tesseract_data.installed_languages", return_value=("eng", "deu")),
+    ):
+        return option_schemas()
 
 
 @pytest.fixture(scope="module")
 def export_client(tmp_path_factory):
-    return create_app({"TESTING": True, "SLOT_DIR": str(tmp_path_factory.mktemp("slots"))}).test_client()
+    return create_app(
+        {"TESTING": True, "SLOT_DIR": str(tmp_path_factory.mktemp("slots"))}, ppocr_children=PPOCR_POOL
+    ).test_client()
 
 
 @settings(max_examples=200, deadline=None)

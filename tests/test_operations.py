@@ -11,7 +11,7 @@ import time
 from types import SimpleNamespace
 
 import pytest
-from conftest import SAMPLE_TEXT, draw_text, encode, words_of
+from conftest import PPOCR_POOL, SAMPLE_TEXT, draw_text, encode, words_of
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 from test_live_server import Server
@@ -296,7 +296,9 @@ def test_metrics_without_redis_say_the_queue_is_down(tmp_path):
 
 @pytest.fixture
 def keyed(tmp_path):
-    return create_app({"TESTING": True, "SLOT_DIR": str(tmp_path), "METRICS_KEY": KEY}).test_client()
+    return create_app(
+        {"TESTING": True, "SLOT_DIR": str(tmp_path), "METRICS_KEY": KEY}, ppocr_children=PPOCR_POOL
+    ).test_client()
 
 
 @pytest.mark.parametrize(
@@ -323,7 +325,7 @@ def test_metrics_with_a_key_set_answer_a_request_with_it(keyed, headers):
 def test_a_metrics_key_that_looks_like_a_number_stays_text(monkeypatch, tmp_path):
     monkeypatch.setenv("OCR_METRICS_KEY", "012345")
     monkeypatch.setenv("OCR_SLOT_DIR", str(tmp_path))
-    client = create_app().test_client()
+    client = create_app(ppocr_children=PPOCR_POOL).test_client()
     assert client.get("/metrics", headers={"X-API-Key": "012345"}).status_code == 200
     assert client.get("/metrics", headers={"X-API-Key": "12345"}).status_code == 401
 
@@ -346,7 +348,7 @@ def server(tmp_path_factory):
 
 
 def live_scrape(server) -> dict[tuple, float]:
-    status, headers, body = server.request("GET", "/metrics", headers={"Authorization": f"Bearer {KEY}"})
+    status, _, body = server.request("GET", "/metrics", headers={"Authorization": f"Bearer {KEY}"})
     assert status == 200, body
     return samples(body.decode())
 

@@ -121,7 +121,7 @@ def test_searchable_pdf_of_a_turned_photo_shows_it_upright(client):
     data = encode(upright.transpose(Image.Transpose.ROTATE_90), "JPEG", quality=95, exif=exif.tobytes())
     document = pdfium.PdfDocument(post(client, data, "pdf", "image/jpeg").data)
     assert bytes(pdf_image(document).get_data(decode_simple=False)) == data  # placed turned, not re-encoded
-    width, height = document[0].get_size()
+    width, _ = document[0].get_size()
     shown = document[0].render(scale=upright.width / width).to_pil().convert("RGB").resize(upright.size)
     assert ImageStat.Stat(ImageChops.difference(shown, upright).convert("L")).mean[0] < 8
     assert words_of(document[0].get_textpage().get_text_range()) == words_of(PAGE_TEXT)

@@ -244,12 +244,14 @@ def test_sigterm_drains_a_reading_in_flight_and_leaves_nothing(plain):
 
 def test_a_stalled_body_is_dropped_with_408_before_the_app(secure):
     context = ssl.create_default_context(cafile=str(secure.cert))
-    with socket.create_connection(("127.0.0.1", secure.port), timeout=SOCKET_TIMEOUT_S) as raw:
-        with context.wrap_socket(raw, server_hostname="localhost") as connection:
-            connection.sendall(upload_head(secure.port, 50_000) + b"\x89PNG\r\n")  # then nothing
-            received = b""
-            while chunk := connection.recv(65536):  # the server closes the connection
-                received += chunk
+    with (
+        socket.create_connection(("127.0.0.1", secure.port), timeout=SOCKET_TIMEOUT_S) as raw,
+        context.wrap_socket(raw, server_hostname="localhost") as connection,
+    ):
+        connection.sendall(upload_head(secure.port, 50_000) + b"\x89PNG\r\n")  # then nothing
+        received = b""
+        while chunk := connection.recv(65536):  # the server closes the connection
+            received += chunk
     head, _, body = received.partition(b"\r\n\r\n")
     lines = head.decode().split("\r\n")
     assert lines[0].split()[1] == "408", received
@@ -278,9 +280,11 @@ def test_https_with_a_generated_certificate(secure):
     assert status == 200 and json.loads(body)["status"] == "ok"
     # the certificate names the machine, as a phone on the LAN reaches it
     context = ssl.create_default_context(cafile=str(tls / "cert.pem"))
-    with socket.create_connection(("127.0.0.1", secure.port), timeout=SOCKET_TIMEOUT_S) as raw:
-        with context.wrap_socket(raw, server_hostname=socket.gethostname()):
-            pass
+    with (
+        socket.create_connection(("127.0.0.1", secure.port), timeout=SOCKET_TIMEOUT_S) as raw,
+        context.wrap_socket(raw, server_hostname=socket.gethostname()),
+    ):
+        pass
     fingerprint = (
         subprocess.run(
             ["openssl", "x509", "-in", str(tls / "cert.pem"), "-noout", "-fingerprint", "-sha256"],

@@ -12,7 +12,7 @@ from collections import defaultdict
 from unittest import mock
 
 import pytest
-from conftest import document, draw_text, encode
+from conftest import PPOCR_POOL, document, draw_text, encode
 from jsonschema import Draft202012Validator
 
 from jobs import records
@@ -29,7 +29,7 @@ PREFIX = "#/components/schemas/"
 def spec(tmp_path_factory) -> dict:
     from app import create_app
 
-    app = create_app({"TESTING": True, "SLOT_DIR": str(tmp_path_factory.mktemp("slots"))})
+    app = create_app({"TESTING": True, "SLOT_DIR": str(tmp_path_factory.mktemp("slots"))}, ppocr_children=PPOCR_POOL)
     return app.test_client().get("/openapi.json").get_json()
 
 

@@ -79,7 +79,7 @@ def test_a_newcomer_waits_behind_the_line_even_when_a_slot_is_free(tmp_path):
 
 def test_a_run_that_gives_up_leaves_its_place(tmp_path):
     pool = SlotPool(tmp_path, size=1, queue=1, wait_s=0.1)
-    with pool.run(), pytest.raises(Overloaded, match="no OCR slot came free within 0.1 s"), pool.run():
+    with pool.run(), pytest.raises(Overloaded, match=r"no OCR slot came free within 0\.1 s"), pool.run():
         pass
     assert places(tmp_path) == []
 

@@ -39,7 +39,9 @@ def handle_http_error(error: HTTPException):
 
 
 def handle_unexpected(error: Exception):
-    log.exception("unexpected error on %s %s", request.method, request.path)
+    # Flask calls this handler for the exception it is handling, so the traceback is the same one
+    # log.exception would take from sys.exc_info(); passed here explicitly, it cannot be lost.
+    log.error("unexpected error on %s %s", request.method, request.path, exc_info=error)
     return error_response(500, "internal_error", "the server failed unexpectedly; the error was logged, try again")
 
 

@@ -28,7 +28,7 @@ MODEL = "PP-OCRv6 small (rapidocr)"
 # the Latin letters with their diacritics, Greek, Chinese and Japanese kana, and no Cyrillic,
 # Arabic, Hebrew, Hangul or Indic scripts.
 LANGUAGES = frozenset(
-    "afr bos cat ces chi_sim chi_tra cym dan deu ell eng epo est eus fin fra gle glg hrv hun ind isl ita "
+    "afr bos cat ces chi_sim chi_tra cym dan deu ell eng epo est eus fin fra gle glg hrv hun ind isl ita "  # noqa: SIM905 - forty codes read best as words
     "jpn lat lav lit msa mlt nld nor pol por ron slk slv spa sqi swe tur".split()
 )
 # PP-OCRv6's detector scales a page's short side up to 736 px, so its work grows with the
@@ -49,41 +49,39 @@ def reads(lang: str) -> bool:
     return all(name in LANGUAGES for name in lang.split("+"))
 
 
-class Ppocr:
-    """PP-OCRv6 readings, at most `slots.size` at once across all server processes, since a
-    dense page takes several hundred megabytes. Its warm children are its own: close() ends
-    them, and so does the end of the object or of this process (a child reads until its input closes)."""
+class ChildPool:
+    """PP-OCRv6 children with the models loaded, waiting for a page (at most WARM_CHILDREN). Whoever
+    makes a pool owns it: close() ends its children, and so does the end of the pool or of this
+    process (a child reads until its input closes)."""
 
-    def __init__(self, slots: SlotPool):
-        self.slots = slots
-        self._warm: list[_Child] = []  # children with the models loaded, waiting for a page
+    def __init__(self) -> None:
+        self._idle: list[_Child] = []
         self._lock = threading.Lock()
-        weakref.finalize(self, _stop_children, self._warm, self._lock)
+        weakref.finalize(self, _stop_children, self._idle, self._lock)
 
-    def read_lines(
-        self, image: Image.Image, *, timeout_s: float, long_side: int | None = None
-    ) -> list[tuple[Word, ...]]:
-        """Read `image`, seen at most `long_side` pixels on its long side when given (else
-        rapidocr's own bound): the words of each line the detector found, boxes in `image`'s pixels."""
-        pixels = _within_aspect(image if image.mode in ("L", "RGB") else image.convert("RGB"))
-        with self.slots.run():
-            child = self._take_warm()
-            try:
-                lines = child.read(pixels, timeout_s, long_side=long_side)
-            except BaseException:
-                child.stop()
-                raise
-            self._keep_warm(child)
-        return [_line_words(line, image.size) for line in lines]
+    def take(self) -> "_Child":
+        """A waiting child, or a new one."""
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return _Child()
+
+    def keep(self, child: "_Child") -> None:
+        """Keep the child for the next page, or end it when WARM_CHILDREN are already waiting."""
+        with self._lock:
+            if len(self._idle) < WARM_CHILDREN:
+                self._idle.append(child)
+                return
+        child.stop()
 
     def prestart(self) -> None:
-        """Load a warm child now, in the background, rather than when PP-OCRv6 first reads a page:
-        that page then waits no longer than the others (a child takes seconds to load and holds
-        hundreds of MiB before its first page). A page that comes first starts its own child."""
+        """Load a child now, in the background, rather than when PP-OCRv6 first reads a page: that
+        page then waits no longer than the others (a child takes seconds to load and holds hundreds
+        of MiB before its first page). A page that comes first starts its own child."""
 
         def start() -> None:
             try:
-                self._keep_warm(_Child())
+                self.keep(_Child())
             except OcrError as e:  # the first page will try again, and say what failed
                 logging.getLogger(__name__).warning("PP-OCRv6 could not be loaded ahead: %s", e.message)
 
@@ -92,25 +90,37 @@ class Ppocr:
     def warm_count(self) -> int:
         """How many children wait, loaded, for a page."""
         with self._lock:
-            return len(self._warm)
+            return len(self._idle)
 
     def close(self) -> None:
         """End the children waiting for a page."""
-        _stop_children(self._warm, self._lock)
+        _stop_children(self._idle, self._lock)
 
-    def _take_warm(self) -> "_Child":
-        with self._lock:
-            if self._warm:
-                return self._warm.pop()
-        return _Child()
 
-    def _keep_warm(self, child: "_Child") -> None:
-        """Keep the child for the next page, or end it when WARM_CHILDREN are already waiting."""
-        with self._lock:
-            if len(self._warm) < WARM_CHILDREN:
-                self._warm.append(child)
-                return
-        child.stop()
+class Ppocr:
+    """PP-OCRv6 readings, at most `slots.size` at once across all server processes, since a
+    dense page takes several hundred megabytes; read by the children of `children` (a pool of
+    its own unless one is lent, as tests lend one pool to the many apps they build)."""
+
+    def __init__(self, slots: SlotPool, children: ChildPool | None = None):
+        self.slots = slots
+        self.children = children if children is not None else ChildPool()
+
+    def read_lines(
+        self, image: Image.Image, *, timeout_s: float, long_side: int | None = None
+    ) -> list[tuple[Word, ...]]:
+        """Read `image`, seen at most `long_side` pixels on its long side when given (else
+        rapidocr's own bound): the words of each line the detector found, boxes in `image`'s pixels."""
+        pixels = _within_aspect(image if image.mode in ("L", "RGB") else image.convert("RGB"))
+        with self.slots.run():
+            child = self.children.take()
+            try:
+                lines = child.read(pixels, timeout_s, long_side=long_side)
+            except BaseException:
+                child.stop()
+                raise
+            self.children.keep(child)
+        return [_line_words(line, image.size) for line in lines]
 
 
 def _stop_children(children: list["_Child"], lock: threading.Lock) -> None:
@@ -172,6 +182,7 @@ class _Child:
         answer = frames.read(self.process.stdout)
         if answer is None:
             raise EngineFailure(f"PP-OCRv6 stopped unexpectedly (exit code {self.process.wait()})")
+        assert isinstance(answer, tuple)  # the child answers ("ready",), ("ok", lines) or ("error", what)
         return answer
 
     def stop(self) -> None:
@@ -232,8 +243,12 @@ def _joined_punctuation(words: list[Word]) -> list[Word]:
     joined: list[Word] = []
     for word in words:
         previous = joined[-1] if joined else None
-        touching = previous is not None and word.left - (previous.left + previous.width) <= 0.2 * word.height
-        if touching and not any(c.isalnum() for c in word.text):
+        # a mark (no letter or digit) that touches the word before it
+        if (
+            previous is not None
+            and word.left - (previous.left + previous.width) <= 0.2 * word.height
+            and not any(c.isalnum() for c in word.text)
+        ):
             right = max(previous.left + previous.width, word.left + word.width)
             top, bottom = min(previous.top, word.top), max(previous.top + previous.height, word.top + word.height)
             joined[-1] = replace(

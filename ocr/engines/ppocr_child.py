@@ -5,12 +5,15 @@ frame each way (see frames.py). Running the model in a child lets the server sto
 past its deadline by ending the process, and keeps a dense page's memory out of the server.
 """
 
+import contextlib
 import os
 import sys
+from collections.abc import Sequence
 from typing import BinaryIO
 
 from PIL import Image, ImageDraw, ImageFont
 from rapidocr import RapidOCR
+from rapidocr.utils.output import RapidOCROutput
 
 from ocr.engines import frames
 
@@ -36,9 +39,15 @@ def read(engine: RapidOCR, image: Image.Image, long_side: int | None = None) -> 
         output = engine(image)
     finally:
         engine.max_side_len = default
+    # rapidocr answers a step's own output only when a step is off: with detection and recognition
+    # on, it is always the whole reading, and lines found come with their texts and scores
+    assert isinstance(output, RapidOCROutput)
     if output.boxes is None:
         return []
-    words = output.word_results or [()] * len(output.boxes)
+    assert output.txts is not None and output.scores is not None
+    # each line's words as (text, score, quad); rapidocr's annotation has one line's words instead
+    words: Sequence[Sequence[tuple[str, float, Sequence[Sequence[float]]]]]
+    words = output.word_results or [()] * len(output.boxes)  # type: ignore[assignment]
     return [
         (
             [tuple(map(float, point)) for point in quad],
@@ -63,17 +72,17 @@ def main() -> None:
     # Frames go out on a copy of stdout; whatever the libraries print goes to stderr, the log.
     answers = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
-    try:
+    with contextlib.suppress(BrokenPipeError, KeyboardInterrupt):  # the server went away: nothing is left to answer
         serve(RapidOCR(params=PARAMS), sys.stdin.buffer, answers)
-    except (BrokenPipeError, KeyboardInterrupt):
-        pass  # the server went away: nothing is left to answer
 
 
 def serve(engine: RapidOCR, requests: BinaryIO, answers: BinaryIO) -> None:
     read(engine, _warm_up_page())  # rapidocr loads its models on first use: load them before any page waits
     frames.write(answers, ("ready",))
     while (request := frames.read(requests)) is not None:
+        assert isinstance(request, tuple)  # the server sends (mode, size, pixels, long_side): Ppocr.read
         mode, size, pixels, long_side = request
+        answer: tuple[str, object]  # ("ok", lines) or ("error", what failed)
         try:
             answer = ("ok", read(engine, Image.frombytes(mode, size, pixels), long_side))
         except Exception as e:  # noqa: BLE001 - any failure is reported to the server, which stays up

@@ -113,7 +113,7 @@ class InProcess:
         def run() -> None:
             try:
                 outcome["value"] = work(timeout_s - (time.monotonic() - started))
-            except BaseException as e:  # handed to the waiting thread
+            except BaseException as e:  # noqa: BLE001 - every outcome, errors too, is handed to the waiting thread
                 outcome["error"] = e
             finally:
                 self._native.release()
@@ -162,7 +162,7 @@ class _Engines:
             raise EngineFailure(f"Tesseract failed to load {'+'.join(languages)}: {e}") from e
 
     def _give_back(self, languages: tuple[str, ...], api: PyTessBaseAPI) -> None:
-        ended = []
+        ended: list[PyTessBaseAPI] = []
         with self._lock:
             idle = self._idle.setdefault(languages, [])
             self._idle.move_to_end(languages)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pillow_heif
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, TiffImagePlugin, UnidentifiedImageError
 
 from ocr.input.pdf_pages import PdfPages
 from ocr.model.errors import MissingImage, TooLarge, UnsupportedImage
@@ -119,6 +119,7 @@ def _page_count(image: Image.Image) -> int:
     """TIFF frames are pages; GIF, WebP and MPO frames are animation or previews, so one page."""
     if image.format != "TIFF":
         return 1
+    assert isinstance(image, TiffImagePlugin.TiffImageFile)  # what Pillow opens a TIFF as
     try:  # counting walks every directory of the file: a damaged one fails here
         return image.n_frames
     except _PILLOW_READ_ERRORS as e:
@@ -155,6 +156,7 @@ def _decode_frame(image: Image.Image, index: int, *, max_pixels: int, original: 
     upright, orientation = _exif_transpose(image)
     if upright is image:
         upright = image.copy()  # the next seek() would change the shared frame under us
+    assert image.format is not None  # opened from a file (_open), whose format Pillow names
     return DecodedImage(_normalize_mode(upright), image.format, orientation, _resolution(image.info), original)
 
 
@@ -210,13 +212,13 @@ def _exif_transpose(image: Image.Image) -> tuple[Image.Image, int]:
     """Apply the EXIF Orientation tag, and say which was applied (1: none); a broken tag must never fail the request."""
     try:
         orientation = image.getexif().get(0x0112, 1)
-    except Exception:  # Pillow raises many types on malformed EXIF blocks
+    except Exception:  # noqa: BLE001 - Pillow raises many types on malformed EXIF blocks
         return image, 1
     if orientation not in range(2, 9):
         return image, 1
     try:
         return ImageOps.exif_transpose(image), int(orientation)
-    except Exception:
+    except Exception:  # noqa: BLE001 - as above: a broken tag must never fail the request
         return image, 1
 
 
@@ -248,7 +250,9 @@ def _to_srgb(image: Image.Image, icc: bytes) -> Image.Image:
         transform = _srgb_transform(icc, image.mode, "RGBA" if image.mode == "RGBA" else "RGB")
     except (ImageCms.PyCMSError, OSError, ValueError):
         return image  # an unreadable profile is no reason to refuse the picture
-    return ImageCms.applyTransform(image, transform)
+    converted = ImageCms.applyTransform(image, transform)
+    assert converted is not None  # None only when applied in place
+    return converted
 
 
 @functools.lru_cache(maxsize=8)

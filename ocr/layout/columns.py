@@ -187,11 +187,11 @@ def _column_cut(section: list[Segment], gutter: float) -> float | None:
     inner = [(left, right) for left, right in shared or [] if left > left_edge and right < right_edge]
     for left, right in sorted(inner, key=lambda gap: gap[0] - gap[1]):
         cut = (left + right) / 2
-        left = _rows([s for s in section if s.right <= cut])
-        right = _rows([s for s in section if s.left >= cut])
+        left_rows = _rows([s for s in section if s.right <= cut])
+        right_rows = _rows([s for s in section if s.left >= cut])
         # what meets at the gutter decides: a table's next column of figures is no column break
-        facing = [row[-1] for row in left], [row[0] for row in right]
-        if _running_text(left) and _running_text(right) and not _rows_across(*facing):
+        facing = [row[-1] for row in left_rows], [row[0] for row in right_rows]
+        if _running_text(left_rows) and _running_text(right_rows) and not _rows_across(*facing):
             return cut
     return None
 

@@ -3,6 +3,13 @@
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# apply() maps one point, or many at once as arrays of their xs and ys
+Coordinate = TypeVar("Coordinate", float, "np.ndarray")
 
 
 @dataclass(frozen=True)
@@ -90,7 +97,7 @@ class Affine:
         a, b, d, e = self.e / det, -self.b / det, -self.d / det, self.a / det
         return Affine(a=a, b=b, c=-(a * self.c + b * self.f), d=d, e=e, f=-(d * self.c + e * self.f))
 
-    def apply(self, x: float, y: float) -> tuple[float, float]:
+    def apply(self, x: Coordinate, y: Coordinate) -> tuple[Coordinate, Coordinate]:
         return self.a * x + self.b * y + self.c, self.d * x + self.e * y + self.f
 
     def map_box(

@@ -11,7 +11,7 @@ import io
 import zlib
 from dataclasses import dataclass
 
-from PIL import Image
+from PIL import Image, MpoImagePlugin
 
 from ocr.input.images import DecodedImage
 
@@ -70,6 +70,8 @@ def _uploaded_jpeg(decoded: DecodedImage, dpi: float) -> Picture | None:
             return None
         data = decoded.original
         if header.format == "MPO":  # a phone's extra images (depth, HDR gain map) follow the photo
+            # Pillow opens an MPO as an MpoImageFile, refusing one without its MP index
+            assert isinstance(header, MpoImagePlugin.MpoImageFile) and header.mpinfo is not None
             data = data[: header.mpinfo[0xB002][0]["Size"]]
             if not data.endswith(_EOI):
                 return None

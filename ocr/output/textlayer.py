@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from ocr.layout import groups
-from ocr.layout.groups import Group
+from ocr.layout.groups import Line
 from ocr.model.geometry import Affine, union
 from ocr.model.result import Word
 from ocr.output.pdfwriter import PdfWriter, number, ref
@@ -86,7 +86,7 @@ def write_fonts(writer: PdfWriter, fonts: tuple[str, ...]) -> str:
     return " ".join(entries)
 
 
-def _line_turn(line: Group) -> int:
+def _line_turn(line: Line) -> int:
     """Degrees counter-clockwise that stand a line upright: Tesseract reads a sideways column
     without turning the page, and gives it a tall box. A line of several words runs the way
     its words follow each other; a single word is taken to run down, as on a page turned clockwise."""

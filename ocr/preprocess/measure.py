@@ -38,6 +38,7 @@ class TextMeasures:
         if self.marks_box is None:
             return self
         box = self.marks_box
+        assert self.letters is not None  # measure_text measures the letters with the marks' box
         x, y, width, height = transform.map_box(box.left, box.top, box.width, box.height, bounds=size)
         return replace(self, marks_box=Box(x, y, x + width, y + height), letters=transform.apply(*self.letters))
 
@@ -97,7 +98,7 @@ def best_channel(image: Image.Image) -> str:
         return "L"
     thumb = thumbnail(image, 600)
     scores = {name: ink_contrast(grayscale(thumb, channel=name)) for name in ("L", "R", "G", "B")}
-    best = max(scores, key=scores.get)
+    best = max(scores, key=scores.__getitem__)
     # a single channel is noisier than luminance: switch only for a clear gain
     return best if scores[best] > scores["L"] * 1.08 else "L"
 

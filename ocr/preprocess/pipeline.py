@@ -68,7 +68,7 @@ class Prepared:
 
     image: Image.Image
     steps: tuple[AppliedStep, ...] = ()
-    transform: Affine = Affine()  # upright original -> this image
+    transform: Affine = Affine()  # upright original -> this image  # noqa: RUF009 - frozen, safe to share
     measures: TextMeasures | None = None  # text size and skew in this image's pixels, once measured
     measures_ahead: MeasuresAhead | None = field(default=None, compare=False)  # auto: measuring early
 
@@ -103,6 +103,7 @@ def _run_scale(prepared: Prepared) -> Prepared:
     x_height = measures.x_height
     if x_height is None or COMFORTABLE_X_HEIGHT_PX[0] <= x_height <= COMFORTABLE_X_HEIGHT_PX[1]:
         return replace(prepared, image=gray, measures=measures)
+    assert measures.small_x_height is not None  # measure_text measures it with the x-height
     factor = min(MAX_UPSCALE, max(MAX_DOWNSCALE, TARGET_X_HEIGHT_PX / x_height))
     if factor < 1:  # shrink big letters only as far as the page's smaller text can follow
         factor = max(factor, TARGET_X_HEIGHT_PX / measures.small_x_height)
@@ -127,6 +128,7 @@ def _run_crop(prepared: Prepared) -> Prepared:
     measures = _measures(prepared)
     if measures.marks_box is None:
         return replace(prepared, image=gray, measures=measures)
+    assert measures.x_height is not None  # measure_text measures it with the marks' box
     margin = round(CROP_MARGIN_X_HEIGHTS * measures.x_height)
     marks = measures.marks_box
     box = (

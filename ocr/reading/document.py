@@ -53,7 +53,9 @@ def assemble(results: Sequence[PageResult], options: OcrOptions, *, total_ms: in
     """The document's result from its pages' results, in page order; an error when none was read."""
     read = [result for result in results if result.error is None]
     if not read:
-        raise results[0].error
+        error = results[0].error
+        assert error is not None  # no page was read: each has its error
+        raise error
     total = {"total": total_ms}
     timings = {**results[0].timings_ms, **total} if len(results) == 1 else total
     return OcrResult(lang=options.lang, psm=options.tesseract_psm, pages=tuple(results), timings_ms=timings)
@@ -82,7 +84,10 @@ def render(
     failed = next((outcome for outcome in outcomes if isinstance(outcome, OcrError)), None)
     if failed is not None:
         raise failed  # a document with a page missing would mislead: say what went wrong
-    return _document(data, [result for result, _ in outcomes], fmt, [p for _, p in outcomes] if pictures else None)
+    read_pages = [outcome for outcome in outcomes if not isinstance(outcome, OcrError)]  # every page: none failed
+    results = [result for result, _ in read_pages]
+    # with pictures, read() gave each page its picture
+    return _document(data, results, fmt, [p for _, p in read_pages if p is not None] if pictures else None)
 
 
 def render_read(data: bytes, results: Sequence[PageResult], fmt: str, *, limits: Limits) -> bytes:

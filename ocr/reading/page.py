@@ -42,6 +42,7 @@ def read_page(
     with timings.of("preprocess"):
         prepared = preprocess.prepare(decoded.image, options.steps)
     second = engines.ppocr if engines.ppocr is not None and ppocr_engine.reads(options.lang) else None
+    notes: tuple[ReadingWarning, ...]  # the engines' own warnings, after those of the reading
     if options.engine == "ppocr" and second is not None:
         with timings.of("ppocr"):
             reading = read_with_ppocr(second, prepared, decoded, timeout_s=timeout_s)

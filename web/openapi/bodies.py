@@ -2,6 +2,7 @@
 against), the image in each of its forms, and a reading in each format."""
 
 import base64
+from typing import Any
 
 from ocr.engines import ppocr, tesseract_data
 from ocr.input.images import SUPPORTED
@@ -152,7 +153,7 @@ def image_body() -> dict:
 
 
 def reading_response(description: str) -> dict:
-    content = {}
+    content: dict[str, dict[str, Any]] = {}  # media type -> its JSON schema and example
     for name, media_type in MEDIA_TYPES.items():
         if name == "json":
             content[media_type] = {

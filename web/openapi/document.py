@@ -1,5 +1,7 @@
 """The OpenAPI 3.1 document of this server as configured: its limits, keys and engines."""
 
+from typing import Any
+
 from flask import current_app
 
 from ocr.engines import ppocr
@@ -36,7 +38,7 @@ def build() -> dict:
     api_keys = bool(configured_keys(config.get("API_KEYS")))
     metrics_key = bool(configured_keys(config.get("METRICS_KEY")))
     jobs_on = current_app.extensions.get("jobs") is not None
-    document = {
+    document: dict[str, Any] = {  # a JSON object, added to below
         "openapi": "3.1.0",
         "info": {"title": "OCR server", "version": VERSION, "description": _description(config, api_keys, jobs_on)},
         "tags": TAGS,
@@ -60,14 +62,18 @@ def _description(config, api_keys: bool, jobs_on: bool) -> str:
             + (" and PP-OCRv6" if ppocr.NAME in engine_choices() else "")
             + ". This document describes this server as it runs now: its languages, options, "
             "limits and keys.",
-            f"**Limits**: an upload of at most {config['MAX_UPLOAD_MB']} MB (413), at most "
-            f"{config['MAX_PIXELS']:,} pixels a page (413), at most {config['MAX_PAGES']} pages a document "
-            f"through POST /ocr and {config['JOB_MAX_PAGES']} through POST /jobs (413), "
-            f"{config['TIMEOUT_S']} s a page (504). A finished job is kept {config['JOB_TTL_S']} s.",
-            "**Errors** come with a stable `code` and a `message` that says what to do, in the "
-            'negotiated format: JSON `{"error": {"code", "message", "request_id"}}` for '
-            "`format=json`, the document formats, `Accept: application/json` and every /jobs route; an "
-            "error page for `format=html`; else one line of text. Every answer carries an X-Request-ID.",
+            (
+                f"**Limits**: an upload of at most {config['MAX_UPLOAD_MB']} MB (413), at most "
+                f"{config['MAX_PIXELS']:,} pixels a page (413), at most {config['MAX_PAGES']} pages a document "
+                f"through POST /ocr and {config['JOB_MAX_PAGES']} through POST /jobs (413), "
+                f"{config['TIMEOUT_S']} s a page (504). A finished job is kept {config['JOB_TTL_S']} s."
+            ),
+            (
+                "**Errors** come with a stable `code` and a `message` that says what to do, in the "
+                'negotiated format: JSON `{"error": {"code", "message", "request_id"}}` for '
+                "`format=json`, the document formats, `Accept: application/json` and every /jobs route; an "
+                "error page for `format=html`; else one line of text. Every answer carries an X-Request-ID."
+            ),
             "**Keys**: "
             + (
                 "this server wants a key on POST /ocr, /jobs and POST /export (OCR_API_KEYS): "

@@ -1,5 +1,7 @@
 """The document's operations, path by path: what each takes, answers and refuses."""
 
+from typing import Any
+
 from ocr.input.images import SUPPORTED
 from ocr.output import word_document
 from web import export
@@ -213,7 +215,7 @@ def _languages() -> dict:
 
 
 def _metrics(keyed: bool) -> dict:
-    operation = {
+    operation: dict[str, Any] = {  # a JSON object, added to below
         "operationId": "metrics",
         "tags": ["operations"],
         "summary": "Metrics in Prometheus's text format",
