@@ -15,7 +15,7 @@ PIPENV := $(PYTHON) -m pipenv
 OCR_PACKAGES := tesseract-ocr tesseract-ocr-osd $(addprefix tesseract-ocr-,$(subst _,-,$(filter-out eng osd,$(LANGS)))) tesseract-ocr-eng
 # tesserocr (Tesseract inside the server, OCR_ENGINE=api) is built against Debian's libtesseract,
 # so it is the same Tesseract as the command's and reads every page as it does; its wheel brings
-# Tesseract 5.5, whose readings differ (README, "Speed"). Built once by `pipenv sync`, about a minute.
+# Tesseract 5.5, whose readings differ (docs/decisions/0004). Built once by `pipenv sync`, about a minute.
 TESSEROCR_BUILD_PACKAGES := libtesseract-dev libleptonica-dev pkg-config g++
 export PIP_NO_BINARY := tesserocr
 # for `make run` alone: the private Redis of the job queue, and nginx (with Lua, for its 408)

@@ -94,11 +94,9 @@ def post_fork(server, worker):
     """Give photo-sized buffers back to the system when a request ends; reuse the rest.
 
     glibc raises its mmap threshold after large frees, so later 12 MP images land in the
-    heap and stay there: measured 742 MiB held after a few photos, 90 MiB per worker with
-    a fixed 1 MiB threshold (peak under 4 concurrent 12 MP uploads: 943 -> 538 MiB). But
-    1 MiB maps every measuring buffer afresh and pays its page faults each time (webcam
-    frame preprocessing 21 -> 29 ms), and 16 MiB kept 490 MiB between requests. 4 MiB,
-    with the heap trimmed past 8 MiB free: 21 ms, 240 MiB between requests, 530 MiB peak.
+    heap and stay there. A fixed 4 MiB threshold sits between a photo's buffers, given back,
+    and the measuring buffers, reused without fresh page faults; the heap is trimmed past
+    8 MiB free. The figures of 1, 4 and 16 MiB: docs/decisions/0020.
     """
     libc_name = ctypes.util.find_library("c")
     if libc_name:

@@ -34,7 +34,7 @@ FLAGS = [
 ]
 SCENES = 6  # pages the camera moves over; the picture changes between readings, as a held camera's does
 FRAMES_PER_SCENE = 2  # at 10 frames a second
-CER_LIMIT = 0.05  # a reading's median CER at most this is "the text right" (plain tesseract: 0.01-0.33 on them)
+CER_LIMIT = 0.05  # a reading's median CER at most this is "the text right" (bench/README.md)
 STARTUP_S = 60
 
 

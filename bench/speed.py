@@ -78,9 +78,9 @@ def measure(
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    # the page's own spread is a tenth either way: 11 pairs put its median within a few hundredths
+    # the A4 page's own spread is wide: 11 pairs steady its median (bench/README.md)
     parser.add_argument("--repeats", type=int, default=11, help="rounds for the A4 scan (default 11)")
-    # a frame takes a tenth of the A4 page's time: more rounds steady its median for little
+    # a frame takes a fraction of the A4 page's time: more rounds steady its median for little
     parser.add_argument("--frame-repeats", type=int, default=21, help="rounds for the webcam frame (default 21)")
     parser.add_argument("--photo-repeats", type=int, default=5, help="rounds for the 12 MP photo (default 5)")
     parser.add_argument(

@@ -14,8 +14,8 @@ from bench.processes import TreeSampler
 from bench.timing import post_ocr, prepare_upload
 
 MEMORY_CLIENTS = 4  # clients sharing --requests, and uploading 12 MP photos in the memory round
-# Counting tesseract runs under load: a sample costs the benchmark about 5 ms of CPU, which at the memory
-# sampler's SAMPLE_S (bench/processes.py) took a quarter of a core from a server whose clients kept both cores busy.
+# Counting tesseract runs under load: each sample costs CPU, so at the memory sampler's SAMPLE_S
+# (bench/processes.py) it slowed the very server it counted (bench/README.md, "Figures behind the code").
 COUNT_SAMPLE_S = 0.5
 
 
@@ -40,7 +40,7 @@ def run_clients(task: Callable[[], object], clients: int, per_client: int) -> tu
 def paired_scaling(task: Callable[[], object], rounds: int) -> dict:
     """Two clients against one, in rounds side by side: each round times one request alone and two at once,
     in turns which first. A round's speedup is 2 x alone / together, so a change in the machine's own speed
-    between rounds (this shared machine's varies by up to half) cancels out; the verdict is their median."""
+    between rounds (a shared machine's drifts: bench/README.md) cancels out; the verdict is their median."""
     alone, together, speedups, failed = [], [], [], {1: 0, 2: 0}
     for i in range(rounds):
         times = {}

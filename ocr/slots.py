@@ -55,7 +55,7 @@ class SlotPool:
         Runs that wait are served in the order they came, across processes: each waits in
         line, and only the first in line takes a slot that comes free. Taking whichever
         slot a run happened to see free first let newcomers pass runs that had waited
-        longer: four clients on two slots met a 503 after 10 s every dozen requests.
+        longer, until those gave up with a 503 (docs/decisions/0002).
         """
         slot = None if _waiting(self._line) else _lock_any(self._slots)
         if slot is None:

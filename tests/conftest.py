@@ -18,10 +18,10 @@ from ocr.engines.ppocr import ChildPool
 ROOT = Path(__file__).resolve().parent.parent
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 SAMPLE_TEXT = "Quick brown foxes jump over 42 lazy dogs"
-# The full tier: tests that need more than the Flask test client and the engines (Chromium,
-# `make run`'s servers, Redis and Celery workers). `make test-fast` leaves them out.
 # One pool of warm PP-OCRv6 children, lent to the apps the tests build: a child takes seconds to load.
 PPOCR_POOL = ChildPool()
+# The full tier: tests that need more than the Flask test client and the engines (Chromium,
+# `make run`'s servers, Redis and Celery workers). `make test-fast` leaves them out.
 FULL_TIER_MODULES = {"test_browser", "test_serving", "test_live_server"}
 FULL_TIER_FIXTURES = {"redis_url", "start_worker", "jobs_app", "live_server", "open_page", "live_stack"}
 

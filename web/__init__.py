@@ -1,1 +1,1 @@
-"""The web layer's parts beside app.py: reading requests, and the jobs routes."""
+"""The web layer, put together by app.py: pages, the HTTP API and its description, errors, logs, metrics, keys."""

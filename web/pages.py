@@ -3,7 +3,6 @@
 from flask import Blueprint, current_app, render_template
 
 from ocr.engines import ppocr, tesseract_data
-from web.uploads import engine_choices
 
 bp = Blueprint("ocr", __name__)  # named "ocr" since the first version: templates use url_for("ocr.index")
 
@@ -50,12 +49,7 @@ def camera():
 
 
 def _page(template: str) -> str:
-    return render_template(
-        template,
-        languages=tesseract_data.installed_languages(),
-        language_names=LANGUAGE_NAMES,
-        engines=engine_choices(),
-    )
+    return render_template(template, language_names=LANGUAGE_NAMES)
 
 
 @bp.get("/health")

@@ -76,7 +76,7 @@ def _merge(query: dict[str, str], body: dict[str, str]) -> dict[str, str]:
 
 def _refuse_cut_off_body() -> None:
     """Werkzeug stops a chunked body at MAX_CONTENT_LENGTH without an error: call that over the limit."""
-    # Without this the first 20 MB of a larger upload would be read as a corrupt image or an empty form.
+    # Without this the first OCR_MAX_UPLOAD_MB of a larger upload would be read as a corrupt image or an empty form.
     if request.content_length is None and getattr(request.stream, "is_exhausted", False):
         raise TooLarge(upload_limit_message())
 

@@ -32,14 +32,14 @@ LANGUAGES = frozenset(
     "jpn lat lav lit msa mlt nld nor pol por ron slk slv spa sqi swe tur".split()
 )
 # PP-OCRv6's detector scales a page's short side up to 736 px, so its work grows with the
-# page's aspect: a 1x68 strip took two minutes, 3x400 four. A thin page is padded with its own
+# page's aspect, steeply on thin strips (bench/README.md). A thin page is padded with its own
 # corner colour (right or bottom, boxes unchanged) to at most MAX_ASPECT times longer than wide,
 # and a short side under MIN_SIDE px to MIN_SIDE (or the long side): no line of text is lost.
 MAX_ASPECT = 16
 MIN_SIDE = 32
 STARTUP_TIMEOUT_S = 60.0  # loading and warming the models takes seconds; on a cold disk, far longer
 # Children kept loaded per server process between pages: one answers at once, more would hold
-# 100-500 MB each; a second page at the same time starts (and then ends) its own.
+# hundreds of MB each; a second page at the same time starts (and then ends) its own.
 WARM_CHILDREN = 1
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]
 

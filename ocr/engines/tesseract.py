@@ -11,7 +11,7 @@ from ocr.model.result import Word
 
 MODES = ("api", "cli")
 # The warm engine: faster than a process a page, with the same text when tesserocr is built
-# against Debian's libtesseract (docs/decisions).
+# against Debian's libtesseract (docs/decisions/0003 and 0004).
 DEFAULT_MODE = "api"
 
 

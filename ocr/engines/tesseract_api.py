@@ -23,8 +23,8 @@ from tesserocr import OEM, PSM, RIL, PyTessBaseAPI
 from ocr.model.errors import EngineFailure, timed_out
 from ocr.model.result import Word
 
-# Language sets kept warm in each process, the least recently used ended first: an engine takes
-# some 15 MiB for eng, 24 for eng+deu, and 30 for orientation detection (measured, RSS).
+# Language sets kept warm in each process, the least recently used ended first: each engine
+# holds tens of MiB (docs/decisions/0003).
 MAX_LANGUAGE_SETS = 3
 OSD = ("osd",)  # the key of the orientation engine (osd.traineddata, the legacy classifier)
 # Images reach Tesseract as BMP files in memory, in one of these modes (others are converted to
@@ -101,9 +101,9 @@ class InProcess:
     def _by_deadline(self, work: Callable[[float], T], timeout_s: float, what: str) -> T:
         """work(budget_s) on a thread of its own, answered by the deadline whether it ended or not.
 
-        Tesseract checks its deadline between words; its layout pass runs to its end (a minute on
-        a 12 MP page of noise), so the answer does not wait for it: the page's engine finishes on its
-        own and is ended, holding one of this process's native runs until then."""
+        Tesseract checks its deadline between words; its layout pass runs to its end (long on a
+        big page of noise: docs/decisions/0003), so the answer does not wait for it: the page's
+        engine finishes on its own and is ended, holding one of this process's native runs until then."""
         started = time.monotonic()
         if not self._native.acquire(timeout=timeout_s):
             raise timed_out(what, timeout_s)  # runaway pages of this process still hold every run
@@ -187,7 +187,7 @@ def _hand_over(api: PyTessBaseAPI, image: Image.Image) -> None:
     Tesseract estimates it unless user_defined_dpi says it.
 
     As a BMP: Leptonica reads it row by row, where the raw-pixel call copies pixel by
-    pixel (an A4 page: 4 ms against 40, the same words)."""
+    pixel: far quicker, the same words (docs/decisions/0005)."""
     api.SetImageBytesBmp(_bmp(image))
 
 
@@ -196,7 +196,7 @@ def _bmp(image: Image.Image) -> bytes:
     if image.mode not in BMP_FORMATS:
         image = image.convert("RGB")
     bits, palette = BMP_FORMATS[image.mode]
-    # Pillow packs 1-bit pixels one at a time (20 ms on an A4 page); numpy packs them in 3
+    # Pillow packs 1-bit pixels one at a time; numpy packs whole rows (docs/decisions/0005)
     pixels = np.packbits(np.asarray(image), axis=1) if image.mode == "1" else np.asarray(image)
     if image.mode == "RGB":
         pixels = pixels[:, :, ::-1].reshape(image.height, -1)  # BMP stores blue, green, red
@@ -221,8 +221,8 @@ def _words(api: PyTessBaseAPI) -> Iterator[Word]:
         if it.Empty(RIL.WORD):
             it.Next(RIL.WORD)
             continue
-        # Blocks and paragraphs begin with a line, and asking costs a twentieth of a millisecond:
-        # asked once a line instead of at every word, the walk of an A4 page takes half the time.
+        # Blocks and paragraphs begin with a line, and each question costs time: ask once a line,
+        # not at every word (bench/README.md, "Figures behind the code").
         if it.IsAtBeginningOf(RIL.TEXTLINE):
             if it.IsAtBeginningOf(RIL.BLOCK):
                 block, paragraph, line = block + 1, 0, 0

@@ -44,7 +44,7 @@ def _config(psm: int, dpi: int | None) -> str:
     """Command-line options: only validated integers (OcrOptions checked psm; dpi is ours).
 
     Without a known resolution Tesseract estimates one from the text itself; forcing 300
-    measured worse (small print: CER 0.05 -> 0.72), so --dpi is passed only when known.
+    read small print far worse (docs/decisions/0008), so --dpi is passed only when known.
     """
     return f"--psm {int(psm)}" + (f" --dpi {int(dpi)}" if dpi else "")
 
@@ -53,7 +53,7 @@ def _config(psm: int, dpi: int | None) -> str:
 def _tesseract_run(image: Image.Image, timeout_s: float, what: str) -> Iterator[None]:
     """Hand the image over cheaply and translate pytesseract's failures into OcrErrors."""
     # Uncompressed TIFF is the cheapest file to hand over: as quick to write as netpbm, and
-    # Leptonica reads it faster (0.11 s less Tesseract CPU on an A4 page than PGM), while
+    # Leptonica reads it faster than PGM (docs/decisions/0005), while
     # PNG compression of a big page costs more than the OCR of a webcam frame.
     image.format = "TIFF"
     image.info = {}  # hints from the upload (say, fax compression for a 1-bit TIFF) must not reach the encoder

@@ -42,7 +42,6 @@ _MAGIC = {
 _SRGB = ImageCms.createProfile("sRGB")
 # What Pillow raises on damaged files, by plugin and by stage (it has no single error type).
 _PILLOW_READ_ERRORS = (OSError, SyntaxError, ValueError, EOFError, TypeError, KeyError, IndexError, MemoryError)
-# Tesseract refuses any image wider or taller than this ("Image too large"), whatever its pixel count.
 # Pillow's bomb guard is one limit for the whole process; ours is each request's own (Limits),
 # checked on every frame's declared size before it is decoded. So Pillow's is turned off.
 Image.MAX_IMAGE_PIXELS = None
@@ -166,7 +165,8 @@ def _resolution(info: dict) -> float | None:
     72 is what phones and cameras write when there is no page to measure; told 72 dpi,
     Tesseract laid out a phone photo of a letter in the wrong order. 96 is kept: it is true of
     Windows screenshots, and scans that declare it were laid out in reading order with it
-    (real multi-column pages: CER 0.46 -> 0.09 against the estimate Tesseract makes without).
+    (real multi-column pages read far better with it than with Tesseract's own estimate:
+    docs/decisions/0008).
     """
     try:
         dpi = float(info.get("dpi", (0, 0))[0])
@@ -258,8 +258,8 @@ def _to_srgb(image: Image.Image, icc: bytes) -> Image.Image:
 @functools.lru_cache(maxsize=8)
 def _srgb_transform(icc: bytes, in_mode: str, out_mode: str) -> ImageCms.ImageCmsTransform:
     """The transform from a picture's profile to sRGB, made once per profile: a browser or a phone
-    sends the same one with every picture, and making it was 5 of the 15 ms a camera frame's
-    colour management took. Without LittleCMS's one-pixel cache, threads may share it."""
+    sends the same one with every picture, and making it is a good part of a camera frame's
+    colour management (bench/README.md). Without LittleCMS's one-pixel cache, threads may share it."""
     profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
     return ImageCms.buildTransform(profile, _SRGB, in_mode, out_mode, flags=ImageCms.Flags.NOCACHE)
 

@@ -16,8 +16,8 @@ from ocr.layout.rows import ALIGNED_SHARE, MAX_VALUE_WORDS
 from ocr.model.result import Word
 
 # A gutter is at least this many median line heights wide: PP-OCRv6's line boxes are about
-# 1.5 times the letters' height, and columns of print are set about an em apart (0.7 read the
-# tune half of the real multi-column pages better than 0.5-1.0 and the check half as well).
+# 1.5 times the letters' height, and columns of print are set about an em apart (chosen on the
+# tune half of the real multi-column pages, confirmed on the check half: docs/decisions/0014).
 GUTTER_HEIGHTS = 0.7
 # A line an engine found is taken apart where its words are this many line heights apart:
 # wider than the spaces of justified print, as wide as the gutter between columns.

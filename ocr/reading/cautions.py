@@ -2,8 +2,8 @@
 
 from ocr.model.result import ReadingWarning, Word, mean_confidence
 
-# Printed pages Tesseract reads well average 70-95; under this, expect many wrong words.
-# PP-OCRv6 is surer of itself (pages it reads well average 90-98): its bar is higher.
+# Printed pages Tesseract reads well average well above this; under it, expect many wrong words.
+# PP-OCRv6 is surer of itself on the same pages, so its bar is higher (bench/README.md).
 LOW_CONFIDENCE = {"tesseract": 60.0, "ppocr": 80.0, "tesseract+ppocr": 70.0}
 ENGINE_NAMES = {"tesseract": "Tesseract", "ppocr": "PP-OCRv6", "tesseract+ppocr": "The OCR engines"}
 HANDWRITING_MESSAGES = {

@@ -1,9 +1,9 @@
 """Two engines, one reading: when PP-OCRv6 reads a page beside Tesseract, and which words are kept.
 
 Tesseract reads clean print fast and keeps columns; PP-OCRv6 reads handwriting, faint
-receipts and noisy forms far better but takes ten times as long. Every rule here was chosen
-on half of ../shared/realscans and of the generated captures and confirmed on the other half
-(bench/README.md).
+receipts and noisy forms far better but is far slower (docs/decisions/0013). Every rule here
+was chosen on half of ../shared/realscans and of the generated captures and confirmed on the
+other half (bench/README.md).
 """
 
 from dataclasses import dataclass
@@ -14,8 +14,8 @@ from ocr.preprocess import Prepared
 
 # `auto` asks PP-OCRv6 too when Tesseract's reading looks handwritten, has fewer than
 # SECOND_ENGINE_MIN_WORDS words (a faint receipt read as its one bold number) or a mean
-# confidence under SECOND_ENGINE_BELOW: clean print reads at 88-96 and never pays for the
-# second engine, while receipts and forms (75-87) gain most from it.
+# confidence under SECOND_ENGINE_BELOW: clean print reads above it and never pays for the
+# second engine, while receipts and forms read below it and gain most (docs/decisions/0013).
 SECOND_ENGINE_BELOW, SECOND_ENGINE_MIN_WORDS = 88.0, 5
 # ...and keeps PP-OCRv6's reading of a page of few confident words when it holds this many
 # times the letters: on a sign both read alike and Tesseract's tighter boxes stay.

@@ -16,7 +16,7 @@ from ocr.reading.orientation import unturned
 from ocr.reading.policy import Reading
 
 # PP-OCRv6 reads a page that looks handwritten at most this many pixels on its long side: its
-# detector, trained on smaller pictures, splits large strokes apart (docs/decisions).
+# detector, trained on smaller pictures, splits large strokes apart (docs/decisions/0015).
 HANDWRITING_LONG_SIDE = 1100
 
 

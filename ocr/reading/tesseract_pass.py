@@ -109,7 +109,7 @@ def _second_opinion(
 def _dpi(decoded: DecodedImage, prepared: Prepared) -> int | None:
     """The resolution to tell Tesseract: the page's declared one, followed through any rescaling,
     else None. Tesseract then estimates it from the text's size, as plain `tesseract` does; our
-    own estimate from the measured x-height read no better (docs/decisions)."""
+    own estimate from the measured x-height read no better (docs/decisions/0008)."""
     if decoded.dpi:
         return round(decoded.dpi * prepared.transform.scale)
     return None

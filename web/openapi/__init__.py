@@ -18,7 +18,6 @@ from flask import Blueprint, abort, current_app, render_template, send_from_dire
 
 from web.openapi.document import build
 from web.openapi.refs import EXAMPLE_TEXT
-from web.uploads import engine_choices
 
 __all__ = ["EXAMPLE_TEXT", "SWAGGER_UI_FILES", "bp", "build"]
 
@@ -39,7 +38,7 @@ def openapi():
 @bp.get("/docs")
 def docs():
     """The API, browsable and to try out: Swagger UI over /openapi.json."""
-    return render_template("docs.html", engines=engine_choices())
+    return render_template("docs.html")
 
 
 @bp.get("/docs/swagger-ui/<name>")
