@@ -2,8 +2,15 @@
 OCR_BROKER_URL, with the same OCR_* settings as the server."""
 
 import os
+import warnings
+
+from celery.platforms import SecurityWarning
 
 from settings import Settings
+
+# Celery warns on every start when it runs as root, as `make run` on a developer's machine does;
+# the worker reads pages and nothing else, and a deployment runs it as a user of its own.
+warnings.filterwarnings("ignore", category=SecurityWarning)
 
 _settings = Settings.from_env()
 if _settings.slot_dir and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
