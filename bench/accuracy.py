@@ -71,12 +71,17 @@ def multipart(field: str, filename: str, data: bytes) -> tuple[bytes, str]:
 
 def server_ocr(url: str, path: Path, fields: dict[str, str]) -> dict:
     """The JSON answer of POST {url}/ocr?{fields}&format=json with the image as field `image`."""
+    return json.loads(post_image(url, path, {**fields, "format": "json"}))
+
+
+def post_image(url: str, path: Path, fields: dict[str, str], *, timeout_s: float = 300) -> bytes:
+    """The answer of POST {url}/ocr?{fields} with the image as field `image`."""
     body, ctype = multipart("image", path.name, path.read_bytes())
-    query = urllib.parse.urlencode({**fields, "format": "json"})
+    query = urllib.parse.urlencode(fields)
     req = urllib.request.Request(f"{url}/ocr?{query}", data=body, method="POST", headers={"Content-Type": ctype})
     try:
-        with urllib.request.urlopen(req, timeout=300) as resp:
-            return json.load(resp)
+        with urllib.request.urlopen(req, timeout=timeout_s) as resp:
+            return resp.read()
     except urllib.error.HTTPError as exc:
         # Keep the server's explanation: it is the useful part of the failure.
         raise RuntimeError(f"HTTP {exc.code}: {exc.read()[:300].decode(errors='replace')}") from None

@@ -88,6 +88,7 @@ class PageResult:
     previews: dict[str, str] | None = None  # {"original": data URL, "preprocessed": data URL}
     warnings: tuple[ReadingWarning, ...] = ()
     engine: str = "tesseract"  # "tesseract", "ppocr", or "tesseract+ppocr" when lines of both were kept
+    dpi: float | None = None  # the resolution the file declares, when plausible; not in the JSON answers
 
     @property
     def text(self) -> str:

@@ -1,7 +1,8 @@
 """hOCR, ALTO, TSV and Word (.docx) of a reading, every page in one document, built from its words.
 
 Boxes are the words' boxes (pixels of each upright original page, as in the JSON answer);
-a line's, paragraph's or block's box is the union of its words' boxes. The searchable PDF
+a line's, paragraph's or block's box is the union of its words' boxes, but for hOCR's lines:
+rows on one baseline, each boxed within its band (hocr_lines.py). The searchable PDF
 is built elsewhere (searchable.py), the Word document in word_document.py; their media types are
 listed here with the others.
 """
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from ocr.layout import groups
 from ocr.model.geometry import Box
 from ocr.model.result import PageResult
-from ocr.output import word_document
+from ocr.output import hocr_lines, word_document
 
 MIMETYPES = {
     "hocr": "application/xhtml+xml",
@@ -77,6 +78,8 @@ def hocr(pages: Sequence[PageResult]) -> bytes:
 def _hocr_page(body: ET.Element, page: PageResult) -> None:
     n = page.number
     title = f"bbox 0 0 {page.width} {page.height}; ppageno {n - 1}"
+    if page.dpi:
+        title += f"; scan_res {round(page.dpi)} {round(page.dpi)}"
     div = ET.SubElement(body, "div", {"class": "ocr_page", "id": f"page_{n}", "title": title})
     counts = {"block": 0, "par": 0, "line": 0, "word": 0}
 
@@ -84,15 +87,18 @@ def _hocr_page(body: ET.Element, page: PageResult) -> None:
         counts[kind] += 1  # Tesseract's ids: kind, page, then a count through the page
         return ET.SubElement(parent, tag, {"class": cls, "id": f"{kind}_{n}_{counts[kind]}", "title": title})
 
-    for block in groups.blocks(page.words):
+    blocks = groups.blocks(page.words)
+    rows = iter(hocr_lines.page_rows([line.members for b in blocks for p in b.members for line in p.members]))
+    for block in blocks:
         carea = child(div, "div", "block", "ocr_carea", _bbox(block.box))
         for paragraph in block.members:
             par = child(carea, "p", "par", "ocr_par", _bbox(paragraph.box))
-            for line in paragraph.members:
-                span = child(par, "span", "line", "ocr_line", _bbox(line.box))
-                for word in line.members:
-                    title = f"{_bbox(word.box)}; x_wconf {round(word.confidence)}"
-                    child(span, "span", "word", "ocrx_word", title).text = word.text
+            for _ in paragraph.members:  # each line of the reading, as one or more rows
+                for row in next(rows):
+                    span = child(par, "span", "line", "ocr_line", f"{_bbox(row.box)}; {row.metrics.title()}")
+                    for word in row.words:
+                        title = f"{_bbox(word.box)}; x_wconf {round(word.confidence)}"
+                        child(span, "span", "word", "ocrx_word", title).text = word.text
 
 
 def _bbox(box: Box) -> str:

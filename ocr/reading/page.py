@@ -64,6 +64,7 @@ def read_page(
         timings_ms=dict(timings),
         previews=previews(decoded.image, reading.prepared.image) if options.previews else None,
         warnings=reading_warnings(reading.words, handwritten=handwritten, engine=reading.engine) + notes,
+        dpi=decoded.dpi,
     )
     return result, decoded
 
