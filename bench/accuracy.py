@@ -23,7 +23,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from pathlib import Path
-from statistics import mean
+from statistics import mean, median
 
 from bench import captures, realscans
 from bench.score import cer, target_check, wer
@@ -140,6 +140,36 @@ def summarize(results: list[dict], engines: tuple[str, ...], *, degraded_mean: b
     return summary
 
 
+def latency(results: list[dict], engines: tuple[str, ...]) -> dict[str, dict]:
+    """Per group and server reading: the median and the slowest page's time against plain
+    tesseract's on the same image in the same run, and the slowest page's seconds."""
+    table: dict[str, dict] = {}
+    for group in dict.fromkeys(r["group"] for r in results):
+        rows = [r for r in results if r["group"] == group and r["plain"]["seconds"] > 0]
+        table[group] = {
+            reading: {
+                "median_ratio": round(median(r[reading]["seconds"] / r["plain"]["seconds"] for r in rows), 2),
+                "slowest_ratio": round(max(r[reading]["seconds"] / r["plain"]["seconds"] for r in rows), 2),
+                "slowest_s": round(max(r[reading]["seconds"] for r in rows), 2),
+            }
+            for reading in engines
+            if reading != "plain"
+        }
+    return table
+
+
+def format_latency(table: dict[str, dict]) -> str:
+    """One line per group: each reading's median and slowest time against the command, and its slowest page."""
+    return "\n".join(
+        f"{group:<16} "
+        + "  ".join(
+            f"{reading} {t['median_ratio']:.2f}x (slowest {t['slowest_ratio']:.2f}x, {t['slowest_s']:.1f} s)"
+            for reading, t in readings.items()
+        )
+        for group, readings in table.items()
+    )
+
+
 def check_targets(summary: dict[str, dict]) -> list[dict]:
     """The generated captures' targets for every reading measured; one entry per target."""
     checks: list[dict] = []
@@ -199,7 +229,7 @@ def format_table(summary: dict[str, dict], engines: tuple[str, ...], *, first_co
     return "\n".join(lines)
 
 
-def run(items: list[dict], url: str | None, engines: tuple[str, ...]) -> list[dict]:
+def run(items: list[dict], url: str | None, engines: tuple[str, ...], workers: int = WORKERS) -> list[dict]:
     """Measure every image on a small thread pool, printing progress to stderr."""
 
     def one(item: dict) -> dict:
@@ -208,7 +238,7 @@ def run(items: list[dict], url: str | None, engines: tuple[str, ...]) -> list[di
         print(f"  {item['file']:<32} CER {scores}", file=sys.stderr, flush=True)
         return result
 
-    with ThreadPoolExecutor(WORKERS) as pool:
+    with ThreadPoolExecutor(workers) as pool:
         return list(pool.map(one, items))
 
 
@@ -233,6 +263,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-real", action="store_true", help="skip the real scans")
     parser.add_argument(
         "--readings", default=",".join(READINGS), help=f"comma list of readings (default: all of {', '.join(READINGS)})"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=WORKERS, help=f"images read at once (default {WORKERS}; 1 for clean latency)"
     )
     parser.add_argument("--json", type=Path, default=RESULTS, help=f"results file (default {RESULTS})")
     parser.add_argument(
@@ -277,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault("OCR_TIMEOUT_S", "600")
         server = nullcontext(args.url) if args.url or args.plain_only else running_server()
         with server as url:
-            results = run(generated + real, url, engines)
+            results = run(generated + real, url, engines, args.workers)
     real_files = {item["file"] for item in real}
     generated_results = [r for r in results if r["file"] not in real_files]
     real_results = [r for r in results if r["file"] in real_files]
@@ -285,6 +318,7 @@ def main(argv: list[str] | None = None) -> int:
         "generated": summarize(generated_results, engines) if generated_results else {},
         "real": summarize(real_results, engines, degraded_mean=False) if real_results else {},
     }
+    latencies = {"real": latency(real_results, engines)} if "plain" in engines and real_results else {}
     checks = check_targets(summaries["generated"]) if "plain" in engines and summaries["generated"] else []
     if "plain" in engines and summaries["real"]:
         checks += realscans.check_targets(summaries["real"]) + best_checks(summaries["real"])
@@ -296,6 +330,9 @@ def main(argv: list[str] | None = None) -> int:
     if summaries["real"]:
         print(f"\nReal scans ({args.split}), CER caseless:\n")
         print(format_table(summaries["real"], engines, first_column="folder"))
+    if latencies:
+        print(f"\nReal scans: time against `tesseract IMG stdout` on the same image ({args.workers} at once):\n")
+        print(format_latency(latencies["real"]))
     errors = sum(1 for r in results for e in engines if r[e]["error"])
     if errors:
         print(f"\n{errors} OCR call(s) failed and scored as empty text; see {args.json}")
@@ -317,6 +354,7 @@ def main(argv: list[str] | None = None) -> int:
                 "url": args.url,
                 "seconds": round(elapsed, 1),
                 "summary": summaries,
+                "latency": latencies,
                 "targets": checks,
                 "images": results,
             },

@@ -10,8 +10,9 @@ from ocr.input.images import DecodedImage
 from ocr.model.options import parse_options
 from ocr.model.result import Word
 from ocr.preprocess import STEPS, Prepared
+from ocr.reading import policy
 from ocr.reading.cautions import reading_warnings
-from ocr.reading.handwriting import looks_handwritten, unread_share
+from ocr.reading.handwriting import PPOCR_SURE, looks_handwritten, read_as_handwriting, unread_share
 from ocr.reading.tesseract_pass import _second_opinion
 
 AUTO = parse_options({}, languages=("eng",), step_names=STEPS)
@@ -92,3 +93,33 @@ def test_grain_left_unread_on_a_noisy_photo_is_not_handwriting():
     words = tuple(word(100 * i, 75) for i in range(5))
     letters = letters_along([100 * i + 40 for i in range(5)] + [1000 + 5 * i for i in range(95)])
     assert "handwriting_suspected" not in codes(words, letters, grainy=True)
+
+
+def ppocr_word(left: int, confidence: float) -> Word:
+    return Word("word", confidence, left, 100, 80, 30, 0, 0, 0, engine="ppocr")
+
+
+def test_writing_ppocr_doubts_on_a_page_tesseract_doubted_is_handwriting():
+    tesseract = tuple(word(100 * i, 40) for i in range(10))
+    # a third of PP-OCRv6's words under its sure bar: it reads print surely, handwriting not
+    ppocr = tuple(ppocr_word(100 * i, PPOCR_SURE - 10 if i % 3 == 0 else 90) for i in range(12))
+    assert read_as_handwriting(tesseract, ppocr, unread=0.2)
+
+
+def test_faint_print_ppocr_reads_surely_is_not_handwriting():
+    tesseract = tuple(word(100 * i, 40) for i in range(10))  # a faint receipt: Tesseract is unsure
+    ppocr = tuple(ppocr_word(100 * i, 97) for i in range(12))
+    assert not read_as_handwriting(tesseract, ppocr, unread=0.2)
+
+
+def test_print_tesseract_read_surely_is_not_handwriting_whatever_ppocr_doubts():
+    tesseract = tuple(word(100 * i, 93) for i in range(10))
+    ppocr = tuple(ppocr_word(100 * i, 50) for i in range(12))
+    assert not read_as_handwriting(tesseract, ppocr, unread=0.05)
+
+
+def test_auto_asks_ppocr_where_tesseract_left_much_of_the_page_unread():
+    sure = tuple(word(100 * i, 95) for i in range(30))  # confident, but a table beside it was dropped
+    assert not policy.wants_second_engine("auto", sure, handwritten=False, unread=0.1)
+    assert policy.wants_second_engine("auto", sure, handwritten=False, unread=policy.UNREAD_ABOVE)
+    assert not policy.wants_second_engine("tesseract", sure, handwritten=False, unread=0.9)

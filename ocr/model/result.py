@@ -66,8 +66,8 @@ class ReadingWarning:
     code: Annotated[
         str,
         Schema(
-            description="low_confidence, handwriting_suspected, second_engine_unavailable or "
-            "second_engine_failed; more may be added"
+            description="low_confidence, handwriting_suspected, second_engine_unavailable, "
+            "second_engine_failed or second_engine_skipped; more may be added"
         ),
     ]
     message: str

@@ -19,8 +19,8 @@ def reading_warnings(
 ) -> tuple[ReadingWarning, ...]:
     """What a user should know before trusting the page's text; nothing for a good reading.
 
-    `words` are the reading kept, by `engine`; `handwritten` is looks_handwritten() of
-    Tesseract's reading, which tells handwriting by what Tesseract could not read.
+    `words` are the reading kept, by `engine`; `handwritten` is what the handwriting checks
+    made of the page (handwriting.py).
     """
     warnings = []
     if handwritten:
@@ -48,4 +48,12 @@ def second_engine_unavailable(lang: str) -> ReadingWarning:
 def second_engine_failed(why: str) -> ReadingWarning:
     return ReadingWarning(
         "second_engine_failed", f"Tesseract alone read this page: the second engine, PP-OCRv6, did not finish ({why})."
+    )
+
+
+def second_engine_skipped(budget_s: float) -> ReadingWarning:
+    return ReadingWarning(
+        "second_engine_skipped",
+        f"Tesseract alone read this page: PP-OCRv6, which reads doubtful pages better, would have taken it past "
+        f"{budget_s:g} s. Send engine=best to wait for both engines.",
     )

@@ -13,6 +13,12 @@ HANDWRITTEN_CONFIDENCE, MIN_UNREAD_WHEN_UNSURE, MIN_WORDS_WHEN_UNSURE = 45.0, 0.
 # and what was read is not print Tesseract is sure of.
 MOSTLY_UNREAD, MIN_LETTERS, LETTERS_PER_WORD_READ, PRINT_CONFIDENCE = 0.6, 50, 15.0, 85.0
 
+# Once PP-OCRv6 has read the page too, its doubt tells handwriting from faint or noisy print,
+# which it reads surely: a page is handwritten when at least PPOCR_DOUBTFUL_SHARE of PP-OCRv6's
+# words are under PPOCR_SURE confidence, and Tesseract was unsure of the page (mean confidence
+# under PRINT_CONFIDENCE) or left most of it unread (docs/decisions/0024).
+PPOCR_SURE, PPOCR_DOUBTFUL_SHARE = 80.0, 0.14
+
 Letters = tuple[np.ndarray, np.ndarray]  # centres (xs, ys) of letter-like marks on the page
 
 
@@ -42,6 +48,14 @@ def _looks_handwritten(words: tuple[Word, ...], letters: Letters, *, grainy: boo
         and mean_confidence(words) < PRINT_CONFIDENCE
     )
     return unsure or mostly_unread
+
+
+def read_as_handwriting(tesseract: tuple[Word, ...], ppocr: tuple[Word, ...], *, unread: float) -> bool:
+    """Judged from both engines' readings of the page: Tesseract's `tesseract`, which left
+    `unread` of the page's letter-like marks unread, and PP-OCRv6's `ppocr`."""
+    tesseract_unsure = mean_confidence(tesseract) < PRINT_CONFIDENCE or unread >= MOSTLY_UNREAD
+    doubted = sum(word.confidence < PPOCR_SURE for word in ppocr)
+    return tesseract_unsure and bool(ppocr) and doubted >= PPOCR_DOUBTFUL_SHARE * len(ppocr)
 
 
 def unread_share(words: tuple[Word, ...], letters: Letters) -> float:

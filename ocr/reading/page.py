@@ -7,28 +7,36 @@ from contextlib import contextmanager
 from ocr import preprocess
 from ocr.engines import ppocr as ppocr_engine
 from ocr.input.images import DecodedImage, Pages
-from ocr.model.errors import OcrError
+from ocr.model.errors import OcrError, OcrTimeout
 from ocr.model.options import OcrOptions
 from ocr.model.result import PageResult, ReadingWarning
 from ocr.output.previews import previews
 from ocr.preprocess import Prepared
 from ocr.reading import policy
-from ocr.reading.cautions import reading_warnings, second_engine_failed, second_engine_unavailable
+from ocr.reading.cautions import (
+    reading_warnings,
+    second_engine_failed,
+    second_engine_skipped,
+    second_engine_unavailable,
+)
 from ocr.reading.engines import Engines
-from ocr.reading.handwriting import looks_handwritten
+from ocr.reading.handwriting import Letters, looks_handwritten, read_as_handwriting, unread_share
 from ocr.reading.policy import Reading
 from ocr.reading.ppocr_pass import read_with_ppocr
 from ocr.reading.tesseract_pass import read_with_tesseract
 
 
 class _Timings(dict[str, int]):
-    """Milliseconds each stage of the page took, in the order they ran."""
+    """Milliseconds each stage of the page took, in the order they ran; a stage stopped by an
+    error counts until it stopped."""
 
     @contextmanager
     def of(self, stage: str) -> Iterator[None]:
         started = time.perf_counter()
-        yield
-        self[stage] = round((time.perf_counter() - started) * 1000)
+        try:
+            yield
+        finally:
+            self[stage] = round((time.perf_counter() - started) * 1000)
 
 
 def read_page(
@@ -37,6 +45,7 @@ def read_page(
     """Read page `index` with the engines `options.engine` asks for; word boxes come back in the
     upright original page's pixels. Also returns that upright page, which the searchable PDF shows."""
     timings = _Timings()
+    started = time.perf_counter()
     with timings.of("decode"):
         decoded = pages.decode(index)
     with timings.of("preprocess"):
@@ -49,7 +58,7 @@ def read_page(
         handwritten, notes = False, ()
     else:
         reading, handwritten, notes = _with_tesseract(
-            engines, second, decoded, prepared, options, timeout_s=timeout_s, timings=timings
+            engines, second, decoded, prepared, options, timeout_s=timeout_s, timings=timings, started=started
         )
 
     size = decoded.image.size
@@ -78,31 +87,46 @@ def _with_tesseract(
     *,
     timeout_s: float,
     timings: _Timings,
+    started: float,
 ) -> tuple[Reading, bool, tuple[ReadingWarning, ...]]:
     """Tesseract's reading, and PP-OCRv6's beside it where the engine choice asks for it (`second`
     is None when it is off or cannot read the language). Returns the reading kept, whether the
     page looks handwritten, and notes on a second engine that could not help."""
     with timings.of("ocr"):
         reading = read_with_tesseract(engines.tesseract, decoded, prepared, options, timeout_s=timeout_s)
+    letters = _letters_in_original(prepared)
+    unread = unread_share(reading.words, letters) if letters is not None else 0.0
     handwritten = looks_handwritten(
-        reading.words,
-        _letters_in_original(prepared),
-        grainy=any(step.name == "denoise" for step in prepared.steps),
+        reading.words, letters, grainy=any(step.name == "denoise" for step in prepared.steps)
     )
-    if not policy.wants_second_engine(options.engine, reading.words, handwritten=handwritten):
+    if not policy.wants_second_engine(options.engine, reading.words, handwritten=handwritten, unread=unread):
         return reading, handwritten, ()
     if second is None:
         unreadable = engines.ppocr is not None  # on, but not for this language
         return reading, handwritten, (second_engine_unavailable(options.lang),) if unreadable else ()
+    budget = policy.time_left(options.engine, time.perf_counter() - started)
+    if budget is not None and budget < policy.MIN_SECOND_READING_S:
+        return reading, handwritten, (second_engine_skipped(policy.PAGE_BUDGET_S),)
     try:
         with timings.of("ppocr"):
-            other = read_with_ppocr(second, reading.prepared, decoded, timeout_s=timeout_s, handwritten=handwritten)
+            other = read_with_ppocr(
+                second,
+                reading.prepared,
+                decoded,
+                timeout_s=timeout_s if budget is None else min(timeout_s, budget),
+                handwritten=handwritten,
+            )
+    except OcrTimeout as e:  # past the budget, or the request's deadline: the first reading stands
+        over_budget = budget is not None and budget < timeout_s
+        note = second_engine_skipped(policy.PAGE_BUDGET_S) if over_budget else second_engine_failed(e.message)
+        return reading, handwritten, (note,)
     except OcrError as e:  # the first reading still stands: give it, and say why it is alone
         return reading, handwritten, (second_engine_failed(e.message),)
-    return policy.better(reading, other, options.engine, handwritten=handwritten), handwritten, ()
+    handwritten = read_as_handwriting(reading.words, other.words, unread=unread)
+    return policy.better(reading, other), handwritten, ()
 
 
-def _letters_in_original(prepared: Prepared):
+def _letters_in_original(prepared: Prepared) -> Letters | None:
     """The centres of the letter-like marks the pipeline measured, in the upright original's pixels."""
     if prepared.measures is None or prepared.measures.letters is None:
         return None

@@ -13,15 +13,18 @@ from ocr.model.result import Word, engines_label, mean_confidence
 from ocr.preprocess import Prepared
 
 # `auto` asks PP-OCRv6 too when Tesseract's reading looks handwritten, has fewer than
-# SECOND_ENGINE_MIN_WORDS words (a faint receipt read as its one bold number) or a mean
-# confidence under SECOND_ENGINE_BELOW: clean print reads above it and never pays for the
-# second engine, while receipts and forms read below it and gain most (docs/decisions/0013).
-SECOND_ENGINE_BELOW, SECOND_ENGINE_MIN_WORDS = 88.0, 5
-# ...and keeps PP-OCRv6's reading of a page of few confident words when it holds this many
-# times the letters: on a sign both read alike and Tesseract's tighter boxes stay.
-FEW_WORDS_GAIN = 2.0
-# `best`: a line keeps Tesseract's words when their mean confidence beats PP-OCRv6's (0-100)
-# by this margin; PP-OCRv6 is surer of itself than Tesseract on the same print.
+# SECOND_ENGINE_MIN_WORDS words (a faint receipt read as its one bold number), a mean confidence
+# under SECOND_ENGINE_BELOW (clean print reads above it; receipts and forms read below it and gain
+# most, docs/decisions/0013), left at least UNREAD_ABOVE of the page's letter-like marks unread
+# (a table or a column Tesseract dropped), or averages fewer than FORM_WORDS_PER_LINE words a
+# line (a form's labels and values, which PP-OCRv6's lines read across; docs/decisions/0024).
+SECOND_ENGINE_BELOW, SECOND_ENGINE_MIN_WORDS, UNREAD_ABOVE, FORM_WORDS_PER_LINE = 88.0, 5, 0.2, 5.0
+# `auto` gives a page at most PAGE_BUDGET_S, both engines together: PP-OCRv6 is not started with
+# less than MIN_SECOND_READING_S left, and is stopped at the budget; Tesseract's reading is then
+# given with a warning. `best` waits for both engines whatever it takes.
+PAGE_BUDGET_S, MIN_SECOND_READING_S = 6.0, 0.5
+# A line keeps Tesseract's words when their mean confidence beats PP-OCRv6's (0-100) by this
+# margin; PP-OCRv6 is surer of itself than Tesseract on the same print.
 TESSERACT_LINE_MARGIN = 5.0
 # Tesseract words outside every PP-OCRv6 line are kept when Tesseract was at least this sure.
 UNMATCHED_TESSERACT_CONFIDENCE = 90.0
@@ -36,29 +39,30 @@ class Reading:
     engine: str
 
 
-def wants_second_engine(choice: str, words: tuple[Word, ...], *, handwritten: bool) -> bool:
-    """Should PP-OCRv6 read the page Tesseract read as `words`?"""
+def wants_second_engine(choice: str, words: tuple[Word, ...], *, handwritten: bool, unread: float) -> bool:
+    """Should PP-OCRv6 read the page Tesseract read as `words`, leaving `unread` of its letter-like marks unread?"""
     if choice in ("ppocr", "best"):
         return True
-    return choice == "auto" and (_doubtful(words, handwritten=handwritten) or len(words) < SECOND_ENGINE_MIN_WORDS)
+    return choice == "auto" and (
+        handwritten
+        or mean_confidence(words) < SECOND_ENGINE_BELOW
+        or len(words) < SECOND_ENGINE_MIN_WORDS
+        or unread >= UNREAD_ABOVE
+        or len(words) < FORM_WORDS_PER_LINE * len(_lines(words))
+    )
 
 
-def better(tesseract: Reading, ppocr: Reading, choice: str, *, handwritten: bool) -> Reading:
-    """`best`: the two combined line by line. `auto`: PP-OCRv6's reading of a page Tesseract
-    doubted, unless it found nothing; of a page where Tesseract found only a few confident
-    words (a label, or a receipt's one bold number), only when it found clearly more."""
-    if choice == "best":
-        return combined(tesseract, ppocr)
+def time_left(choice: str, elapsed_s: float) -> float | None:
+    """Seconds the page's budget leaves PP-OCRv6 after `elapsed_s`; None where there is no budget."""
+    return PAGE_BUDGET_S - elapsed_s if choice == "auto" else None
+
+
+def better(tesseract: Reading, ppocr: Reading) -> Reading:
+    """The two readings combined line by line (`auto` and `best`), or PP-OCRv6's alone when
+    Tesseract found nothing it could add."""
     if not ppocr.words:
         return tesseract
-    if _doubtful(tesseract.words, handwritten=handwritten):
-        return ppocr
-    found = sum(len(word.text) for word in ppocr.words)
-    return ppocr if found >= FEW_WORDS_GAIN * sum(len(word.text) for word in tesseract.words) else tesseract
-
-
-def _doubtful(words: tuple[Word, ...], *, handwritten: bool) -> bool:
-    return handwritten or mean_confidence(words) < SECOND_ENGINE_BELOW
+    return combined(tesseract, ppocr)
 
 
 def combined(tesseract: Reading, ppocr: Reading) -> Reading:

@@ -18,6 +18,10 @@ from ocr.reading.policy import Reading
 # PP-OCRv6 reads a page that looks handwritten at most this many pixels on its long side: its
 # detector, trained on smaller pictures, splits large strokes apart (docs/decisions/0015).
 HANDWRITING_LONG_SIDE = 1100
+# Print is read at the size where the x-height of its smaller text is PPOCR_X_HEIGHT_PX: the
+# detector's work grows with the pixels it sees, and larger letters read no better
+# (docs/decisions/0024). A page is never shrunk below MIN_LONG_SIDE.
+PPOCR_X_HEIGHT_PX, MIN_LONG_SIDE = 14.0, 960
 
 
 def read_with_ppocr(
@@ -27,7 +31,7 @@ def read_with_ppocr(
     reads better than as uploaded when the page is faint, noisy or low in contrast. Where OSD
     turned the page, the page is also read unturned, and the reading with more confident letters
     kept: OSD guesses on handwriting, and PP-OCRv6 reads little upside down."""
-    long_side = HANDWRITING_LONG_SIDE if handwritten else None
+    long_side = HANDWRITING_LONG_SIDE if handwritten else print_long_side(prepared)
     candidates = [prepared] + [page for page in [unturned(prepared)] if page is not None]
     readings = [
         (candidate, ppocr_words(ppocr, candidate.image, timeout_s=timeout_s, long_side=long_side))
@@ -35,6 +39,17 @@ def read_with_ppocr(
     ]
     prepared, words = max(readings, key=lambda reading: _confident_letters(reading[1]))
     return Reading(prepared, in_original(words, prepared, decoded.image.size), "ppocr")
+
+
+def print_long_side(prepared: Prepared) -> int | None:
+    """The long side to read a printed page at, from the x-height of its smaller text; None for as it is."""
+    measures = prepared.measures
+    if measures is None or measures.x_height is None:
+        return None
+    smallest = min(measures.x_height, measures.small_x_height or measures.x_height)
+    long_side = max(prepared.image.size)
+    wanted = max(MIN_LONG_SIDE, round(long_side * PPOCR_X_HEIGHT_PX / smallest))
+    return wanted if wanted < long_side else None
 
 
 def ppocr_words(
