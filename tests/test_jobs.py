@@ -257,6 +257,19 @@ def test_without_redis_jobs_are_503_and_post_ocr_still_reads(tmp_path):
     assert read.status_code == 200 and "lazy dogs" in read.get_data(as_text=True)
 
 
+def test_health_names_the_workers_seen_and_the_pages_waiting(client, start_worker):
+    waiting = client.get("/health").get_json()
+    assert waiting["status"] == "degraded"  # jobs would wait: no worker yet
+    assert waiting["parts"]["workers"]["status"] == "none_seen"
+    assert waiting["parts"]["queue"] == {"status": "ok", "pages_waiting": 0}
+    start_worker("seen")
+    deadline = time.monotonic() + 10
+    while (health := client.get("/health").get_json())["status"] != "ok" and time.monotonic() < deadline:
+        time.sleep(0.05)  # the worker marks itself seen as it becomes ready, beside its "ready." line
+    assert health["status"] == "ok", health
+    assert [name.split("@")[0] for name in health["parts"]["workers"]["seen"]] == ["seen"]
+
+
 def test_without_a_queue_configured_jobs_say_how_to_get_one(client_without_jobs):
     response = client_without_jobs.post("/jobs", data=document(PAGES), content_type="application/pdf")
     assert error_of(response) == (503, "jobs_unavailable")
