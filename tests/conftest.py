@@ -22,7 +22,7 @@ SAMPLE_TEXT = "Quick brown foxes jump over 42 lazy dogs"
 PPOCR_POOL = ChildPool()
 # The full tier: tests that need more than the Flask test client and the engines (Chromium,
 # `make run`'s servers, Redis and Celery workers). `make test-fast` leaves them out.
-FULL_TIER_MODULES = {"test_browser", "test_serving", "test_live_server"}
+FULL_TIER_MODULES = {"test_browser", "test_serving", "test_live_server", "test_faults"}
 FULL_TIER_FIXTURES = {"redis_url", "start_worker", "jobs_app", "live_server", "open_page", "live_stack"}
 
 
