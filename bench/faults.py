@@ -4,7 +4,7 @@ nginx, a PP-OCRv6 child). For each: the requests that failed and how, the second
 read again, the job's pages lost; then whether every job completed, and whether SIGTERM left
 nothing behind. tests/test_faults.py asserts the same figures.
 
-Run from the project root: python -m bench.faults [--json PATH]
+Run from the project root: python -m bench.faults [--json PATH]  (about 50 s)
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from PIL import Image, ImageDraw, ImageFont
 from bench.stack import Stack
 from bench.tables import markdown_table
 
+RESULTS = Path(__file__).resolve().parent / "results" / "faults.json"
 KINDS = ("redis", "worker", "gunicorn-worker", "nginx", "ppocr")
 # A page runs for at most OCR_TIMEOUT_S: a short one brings a page whose worker was killed back
 # to the queue within 2 x 5 + 10 s (the visibility time-out), so the run stays short.
@@ -245,14 +246,14 @@ def table(results: list[Figures]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--json", type=Path, default=RESULTS, help=f"the figures, as JSON (default: {RESULTS})")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ocr-faults-") as folder:
         results, left = run(Path(folder))
     print(table(results))
     print(f"SIGTERM left behind: {', '.join(left) or 'nothing'}")
-    if args.json:
-        args.json.write_text(json.dumps({"kinds": [asdict(r) for r in results], "left": left}, indent=2) + "\n")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps({"kinds": [asdict(r) for r in results], "left": left}, indent=2) + "\n")
     return 0 if not left and all(r.job_completed for r in results) else 1
 
 
