@@ -89,14 +89,22 @@ class Stack:
                     parents.append(pid)
         return found
 
-    def find(self, kind: str) -> int:
+    def find(self, kind: str, *, wait_s: float = 30) -> int:
         """The pid of one process of a kind: redis, worker (Celery), gunicorn-worker, nginx (the
-        master) or ppocr (a PP-OCRv6 child)."""
+        master) or ppocr (a PP-OCRv6 child), waiting up to `wait_s` for one to start."""
+        deadline = time.monotonic() + wait_s
+        while not (found := self._of_kind(kind)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if not found:
+            raise LookupError(f"no {kind} process under make run:\n{self.log_tail()}")
+        return found[0]
+
+    def _of_kind(self, kind: str) -> list[int]:
+        """The pids of the processes of a kind running now (a kind told by its command line and its parent's)."""
         listed = self.processes()
         parents = {pid: line for pid, _, line in listed}
 
-        def is_kind(pid: int, ppid: int, line: str) -> bool:
-            parent = parents.get(ppid, "")
+        def is_kind(line: str, parent: str) -> bool:
             if kind == "redis":
                 return line.startswith("redis-server")
             if kind == "worker":
@@ -109,10 +117,7 @@ class Stack:
                 return "ocr.engines.ppocr_child" in line
             raise ValueError(f"no process kind {kind!r}")
 
-        matches = [pid for pid, ppid, line in listed if is_kind(pid, ppid, line)]
-        if not matches:
-            raise LookupError(f"no {kind} process under make run:\n{self.log_tail()}")
-        return matches[0]
+        return [pid for pid, ppid, line in listed if is_kind(line, parents.get(ppid, ""))]
 
     def stop(self) -> list[str]:
         """SIGTERM to its process group, as Ctrl-C or `kill -TERM -- -PGID` sends it; what was left
