@@ -23,7 +23,7 @@ export PIP_NO_BINARY := tesserocr
 SERVER_PACKAGES := redis-server nginx libnginx-mod-http-lua openssl
 TEST_PACKAGES := $(SERVER_PACKAGES) chromium fonts-dejavu-core fonts-liberation fonts-dkg-handwriting
 
-.PHONY: run worker test test-fast system-deps server-deps test-system-deps pipenv bench-accuracy bench-speed lint
+.PHONY: run worker test test-fast system-deps server-deps test-system-deps pipenv bench-accuracy bench-speed bench-faults lint
 
 run: system-deps server-deps .venv/.synced-run
 	$(PIPENV) run scripts/run-server
@@ -44,6 +44,10 @@ bench-accuracy: system-deps test-system-deps .venv/.synced-dev
 
 bench-speed: system-deps test-system-deps .venv/.synced-dev
 	$(PIPENV) run python -m bench.speed && $(PIPENV) run python -m bench.second_engine && $(PIPENV) run python -m bench.jobs
+
+# make run under load, one process of each kind killed in turn (about 50 s)
+bench-faults: system-deps test-system-deps .venv/.synced-dev
+	$(PIPENV) run python -m bench.faults
 
 # style and bugs (ruff), the layering contract and no import cycles (import-linter), types (mypy)
 lint: .venv/.synced-dev

@@ -59,7 +59,6 @@ class Settings:
     workers: int = _setting(CORES, "gunicorn worker processes (default: the cores)", "int", minimum=1)
     threads: int = _setting(4, "threads of each gunicorn worker", "int", minimum=1)
     worker_name: str | None = _setting(None, "the name `make worker` gives its job worker (worker-<pid>)")
-    http_port: int | None = _setting(None, "internal: the port nginx listens on, set by run-server", "int", minimum=0)
     gunicorn_bind: str | None = _setting(None, "internal: where gunicorn listens behind nginx (else HOST:PORT)")
     # what one request may cost
     max_upload_mb: float = _setting(20, "largest request body, in MB", "number", minimum=0)

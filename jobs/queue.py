@@ -2,17 +2,22 @@
 
 The broker is the Redis that holds the jobs. A page's message is acknowledged only once its
 result is stored, so a page whose worker dies (SIGKILL, a machine gone) goes back to the queue
-when Redis's visibility time-out passes, and another worker reads it.
+when Redis's visibility time-out passes, and another worker reads it. While Redis restarts, a
+worker waits for it to store what it read; workers and their names are marked in Redis, so
+/health can tell which were seen lately.
 """
 
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from typing import TypeVar
 
 import redis
 from celery import Celery
+from celery.exceptions import Reject
 from kombu.exceptions import OperationalError
 
 from jobs.store import JobStore
@@ -26,6 +31,7 @@ from ocr.reading.document import failed_page
 from ocr.reading.engines import Engines
 
 log = logging.getLogger("ocr.jobs")
+T = TypeVar("T")
 
 QUEUE = "ocr-pages"
 TASK = "ocr.read_page"
@@ -36,6 +42,11 @@ REDELIVERY_MARGIN_S = 10
 # How often each worker looks for pages of lost workers, in seconds.
 RESTORE_INTERVAL_S = 5
 UPLOADS_KEPT = 2  # uploads a worker keeps in memory, so a document is not fetched once a page
+# How long a worker waits for Redis to come back (a restart takes a second) before it hands its
+# page back to the queue unread, and how often it tries meanwhile.
+REDIS_WAIT_S = 60
+REDIS_RETRY_S = 0.5
+HEARTBEAT_S = 5  # how often a worker marks itself seen
 
 
 class Jobs:
@@ -64,6 +75,10 @@ class Jobs:
             worker_prefetch_multiplier=1,  # a worker takes a page only when it can start it
             task_ignore_result=True,  # results live in the job, not in a result backend
             broker_connection_retry_on_startup=True,
+            broker_connection_max_retries=None,  # a worker waits for Redis as long as it takes
+            # a page being read when Redis goes away is finished and stored once it is back (the
+            # store never records a page twice); said here, else Celery warns at every reconnection
+            worker_cancel_long_running_tasks_on_connection_loss=False,
             broker_transport_options={
                 "visibility_timeout": self.redelivery_s,
                 "unacked_restore_interval": RESTORE_INTERVAL_S,
@@ -108,16 +123,16 @@ class Jobs:
     def _read_page(self, task, job_id: str, number: int) -> None:
         """Read one page of a job and store its result; nothing when the job is gone or the page read."""
         worker = task.request.hostname or "worker"
-        job = self.store.job(job_id)
-        if job is None or not self.store.start_page(job_id, number, worker):
+        job = _waiting_for_redis(self.store.job, job_id)
+        if job is None or not _waiting_for_redis(self.store.start_page, job_id, number, worker):
             return
-        data = self._upload(job_id)
+        data = _waiting_for_redis(self._upload, job_id)
         if data is None:  # deleted while starting
             return
         result = self._read(data, job.options, job.limits, number)
         if isinstance(result.error, Overloaded):  # this machine's slots stayed busy: the page waits its turn again
             raise task.retry(countdown=RETRY_AFTER_S, max_retries=None)
-        self.store.finish_page(job_id, result, worker)
+        _waiting_for_redis(self.store.finish_page, job_id, result, worker)
         if self.on_page is not None:
             self.on_page(result)
         log.info(
@@ -151,6 +166,30 @@ class Jobs:
                 while len(self._uploads) > UPLOADS_KEPT:
                     self._uploads.popitem(last=False)
         return data
+
+    def start_heartbeat(self, worker: str) -> None:
+        """Mark `worker` seen in Redis now and every HEARTBEAT_S, for as long as this process runs."""
+
+        def beat() -> None:
+            while True:
+                with suppress(redis.RedisError):  # Redis away: seen again once it is back
+                    self.store.mark_worker(worker, now=time.time())
+                time.sleep(HEARTBEAT_S)
+
+        threading.Thread(target=beat, name="heartbeat", daemon=True).start()
+
+
+def _waiting_for_redis(call: Callable[..., T], *args) -> T:
+    """call(*args), tried again while Redis cannot be reached (it restarts in a second); past
+    REDIS_WAIT_S the page goes back to the queue, for this or another worker to read later."""
+    deadline = time.monotonic() + REDIS_WAIT_S
+    while True:
+        try:
+            return call(*args)
+        except (redis.ConnectionError, redis.TimeoutError) as e:
+            if time.monotonic() > deadline:
+                raise Reject(f"Redis could not be reached for {REDIS_WAIT_S} s: {e}", requeue=True) from e
+            time.sleep(REDIS_RETRY_S)
 
 
 @contextmanager

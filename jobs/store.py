@@ -27,6 +27,8 @@ ID_BYTES = 24  # 192 random bits: the id is the only key to a job
 UNFINISHED_TTL_S = 24 * 3600
 STATUSES = records.JOB_STATUSES
 BY_STATUS = "ocr:jobs:"  # + a status: the ids of the jobs in it, scored by when their keys expire
+WORKERS = "ocr:workers"  # the job workers' names, scored by when each was last seen
+WORKERS_KEPT_S = 24 * 3600  # a worker not seen for a day is forgotten
 
 # A page's result is recorded once: a page re-run after its worker was lost, or finishing
 # after the job was deleted, changes nothing. The page that completes the job finishes it.
@@ -205,6 +207,18 @@ class JobStore:
     def waiting(self, queue: str) -> int:
         """Pages queued and not yet taken by a worker."""
         return int(self.redis.llen(queue))
+
+    def mark_worker(self, name: str, *, now: float) -> None:
+        """Note that the worker `name` is alive at `now` (seconds since the epoch)."""
+        with self.redis.pipeline() as pipe:
+            pipe.zadd(WORKERS, {name: now})
+            pipe.zremrangebyscore(WORKERS, "-inf", now - WORKERS_KEPT_S)
+            pipe.execute()
+
+    def workers_seen(self, *, since: float) -> list[str]:
+        """The workers that marked themselves alive since `since` (seconds since the epoch)."""
+        names = self.redis.zrangebyscore(WORKERS, since, "+inf")
+        return sorted(name.decode() for name in names if isinstance(name, bytes))  # no decode_responses: bytes
 
 
 def _keys(job_id: str) -> list[str]:

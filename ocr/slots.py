@@ -25,7 +25,7 @@ class SlotPool:
 
     def __init__(self, directory: Path, *, size: int, queue: int, wait_s: float, name: str = ""):
         """`name` tells pools sharing a directory apart."""
-        self.size, self.wait_s = size, wait_s
+        self.size, self.wait_s, self.directory = size, wait_s, directory
         prefix = f"{name}-" if name else ""
         self._slots = [directory / f"{prefix}slot-{i}.lock" for i in range(size)]
         self._tickets = [directory / f"{prefix}ticket-{i}.lock" for i in range(size + queue)]

@@ -22,7 +22,7 @@ SAMPLE_TEXT = "Quick brown foxes jump over 42 lazy dogs"
 PPOCR_POOL = ChildPool()
 # The full tier: tests that need more than the Flask test client and the engines (Chromium,
 # `make run`'s servers, Redis and Celery workers). `make test-fast` leaves them out.
-FULL_TIER_MODULES = {"test_browser", "test_serving", "test_live_server"}
+FULL_TIER_MODULES = {"test_browser", "test_serving", "test_live_server", "test_faults"}
 FULL_TIER_FIXTURES = {"redis_url", "start_worker", "jobs_app", "live_server", "open_page", "live_stack"}
 
 
@@ -116,20 +116,28 @@ def document(texts: list[str], *, resolution: float = 150) -> bytes:
     return encode(pages[0], "PDF", save_all=True, append_images=pages[1:], resolution=resolution)
 
 
-@pytest.fixture
-def redis_url(tmp_path_factory):
-    """A real redis-server of its own on a unix socket, removed afterwards: its URL."""
-    folder = tmp_path_factory.mktemp("redis")
+def start_redis(folder: Path, *, appendonly: bool = False) -> subprocess.Popen:
+    """A real redis-server on folder/redis.sock, its files in folder (with an append-only file,
+    as make run's, when asked), once its socket is open."""
     socket = folder / "redis.sock"
+    socket.unlink(missing_ok=True)  # one a killed server left: it is open only once this one listens
     process = subprocess.Popen(
         [
             *("redis-server", "--port", "0", "--unixsocket", str(socket), "--unixsocketperm", "700"),
-            *("--dir", str(folder), "--save", "", "--appendonly", "no"),
+            *("--dir", str(folder), "--save", "", "--appendonly", "yes" if appendonly else "no"),
         ],
         stdout=subprocess.DEVNULL,
     )
     _wait_for(socket.exists, 10, "redis-server to open its socket")
-    yield f"unix://{socket}"
+    return process
+
+
+@pytest.fixture
+def redis_url(tmp_path_factory):
+    """A real redis-server of its own on a unix socket, removed afterwards: its URL."""
+    folder = tmp_path_factory.mktemp("redis")
+    process = start_redis(folder)
+    yield f"unix://{folder / 'redis.sock'}"
     process.terminate()
     process.wait(10)
 

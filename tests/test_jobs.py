@@ -14,7 +14,7 @@ import time
 
 import pypdfium2 as pdfium
 import pytest
-from conftest import document, draw_text, encode, words_of
+from conftest import document, draw_text, encode, start_redis, words_of
 
 from app import create_app
 from jobs.store import PREFIX
@@ -257,6 +257,19 @@ def test_without_redis_jobs_are_503_and_post_ocr_still_reads(tmp_path):
     assert read.status_code == 200 and "lazy dogs" in read.get_data(as_text=True)
 
 
+def test_health_names_the_workers_seen_and_the_pages_waiting(client, start_worker):
+    waiting = client.get("/health").get_json()
+    assert waiting["status"] == "degraded"  # jobs would wait: no worker yet
+    assert waiting["parts"]["workers"]["status"] == "none_seen"
+    assert waiting["parts"]["queue"] == {"status": "ok", "pages_waiting": 0}
+    start_worker("seen")
+    deadline = time.monotonic() + 10
+    while (health := client.get("/health").get_json())["status"] != "ok" and time.monotonic() < deadline:
+        time.sleep(0.05)  # the worker marks itself seen as it becomes ready, beside its "ready." line
+    assert health["status"] == "ok", health
+    assert [name.split("@")[0] for name in health["parts"]["workers"]["seen"]] == ["seen"]
+
+
 def test_without_a_queue_configured_jobs_say_how_to_get_one(client_without_jobs):
     response = client_without_jobs.post("/jobs", data=document(PAGES), content_type="application/pdf")
     assert error_of(response) == (503, "jobs_unavailable")
@@ -327,3 +340,29 @@ def test_pages_spread_over_two_workers_and_survive_one_killed_mid_job(client, st
     assert workers == {"first", "second"}
     result = client.get(f"/jobs/{job['id']}/result", query_string={"format": "json"}).get_json()
     assert [words_of(p["text"]) for p in result["pages"]] == [words_of(t) for t in texts]
+
+
+def test_jobs_finish_with_every_page_once_redis_is_back_from_its_append_only_file(tmp_path, start_worker):
+    folder = tmp_path / "redis"
+    folder.mkdir()
+    redis_server = start_redis(folder, appendonly=True)  # as make run's
+    url = f"unix://{folder / 'redis.sock'}"
+    client = create_app({"SLOT_DIR": str(tmp_path), "ENGINES": "tesseract", "BROKER_URL": url}).test_client()
+    texts = [f"Sheet {n} of the ledger counts {n * 11} crates" for n in range(1, 7)]
+    start_worker("steady", BROKER_URL=url)
+    job = submit(client, document(["\n".join([text] * 12) for text in texts]))  # a second or so a page
+    while not any(page["status"] == "running" for page in client.get(f"/jobs/{job['id']}").get_json()["pages"]):
+        time.sleep(0.02)
+    redis_server.send_signal(signal.SIGKILL)  # a page mid-read, the others queued
+    redis_server.wait(10)
+    time.sleep(2)  # the page in flight is read meanwhile: its worker waits for Redis to store it
+    assert error_of(client.get(f"/jobs/{job['id']}")) == (503, "queue_unavailable")
+    redis_server = start_redis(folder, appendonly=True)  # as supervisord starts it again
+    try:
+        status = wait_until_finished(client, job["id"], timeout_s=90)
+        assert (status["status"], status["pages_done"]) == ("done", 6)
+        result = client.get(f"/jobs/{job['id']}/result", query_string={"format": "json"}).get_json()
+        assert [sorted(words_of(p["text"])) for p in result["pages"]] == [sorted(words_of(t) * 12) for t in texts]
+    finally:
+        redis_server.terminate()
+        redis_server.wait(10)

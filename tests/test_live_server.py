@@ -16,6 +16,8 @@ import pytest
 from conftest import FONT, SAMPLE_TEXT, draw_text, encode, words_of
 from PIL import Image, ImageDraw, ImageFont
 
+from bench.stack import exchange
+
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 TIMEOUT_S = 2
@@ -74,12 +76,7 @@ class Server:
     ) -> tuple[int, dict[str, str], bytes]:
         """(status, headers, body) of one request on a fresh connection."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            connection.request(method, path, body=body, headers=headers or {})
-            response = connection.getresponse()
-            return response.status, dict(response.getheaders()), response.read()
-        finally:
-            connection.close()
+        return exchange(connection, method, path, body, headers)
 
     def post_image(self, data: bytes, query: str = "", **kwargs):
         headers = {"Content-Type": "image/png", "Accept": "application/json"}

@@ -38,6 +38,8 @@ PATHS = {
     "/jobs/{job_id}/pages/{number}",
     "/export",
     "/health",
+    "/health/live",
+    "/health/ready",
     "/languages",
     "/metrics",
 }

@@ -5,12 +5,9 @@ over which Chromium's camera page is a secure context and reads."""
 
 import http.client
 import json
-import os
-import signal
 import socket
 import ssl
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -19,10 +16,11 @@ import pytest
 from conftest import SAMPLE_TEXT, draw_text, encode, words_of
 from fakecam import document_frame, write_y4m
 from playwright.sync_api import expect, sync_playwright
-from test_live_server import descendants, free_port, processes, wait_for_health
+from test_live_server import descendants
+
+from bench.stack import Stack
 
 ROOT = Path(__file__).resolve().parent.parent
-STARTUP_WAIT_S = 120
 SLOW_UPLOADS = 200
 TRICKLE_S = 2  # a byte of body this often on each slow upload
 # The slow-client guarantee: /health answers in milliseconds; 5 s means it was left waiting.
@@ -35,36 +33,15 @@ CHROMIUM = "/usr/bin/chromium"  # Debian's, as in test_browser.py
 QUIET_FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"]
 
 
-class MakeRun:
-    """scripts/run-server on a free port, with its state folder and TMPDIR in tmp, as `make run`
-    starts it (the venv first on PATH, as `pipenv run` puts it)."""
+class MakeRun(Stack):
+    """scripts/run-server as `make run` starts it (bench/stack.py), Tesseract alone (it starts in
+    seconds), serving https when HTTPS is set."""
 
     def __init__(self, tmp: Path, **settings: str):
-        self.port = free_port()
-        self.state, self.tmp, self.log = tmp / "state", tmp / "tmpdir", tmp / "make-run.log"
-        self.tmp.mkdir()
         self.https = bool(settings.get("HTTPS"))
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("OCR_", "TLS_")) and k != "HTTPS"}
-        env.update(
-            PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-            HOST="127.0.0.1",
-            PORT=str(self.port),
-            TMPDIR=str(self.tmp),
-            OCR_STATE_DIR=str(self.state),
-            OCR_ENGINES="tesseract",  # starts in seconds
-            OCR_WORKERS="2",
-            OCR_MAX_UPLOAD_MB=str(MAX_UPLOAD_MB),
-            **settings,
+        super().__init__(
+            tmp, OCR_ENGINES="tesseract", OCR_WORKERS="2", OCR_MAX_UPLOAD_MB=str(MAX_UPLOAD_MB), **settings
         )
-        with self.log.open("wb") as output:
-            self.process = subprocess.Popen(
-                [str(ROOT / "scripts" / "run-server")],
-                cwd=ROOT,
-                env=env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group, as make's under a terminal
-            )
 
     @property
     def cert(self) -> Path:
@@ -74,57 +51,16 @@ class MakeRun:
         if self.https:
             context = ssl.create_default_context(cafile=str(self.cert))
             return http.client.HTTPSConnection("localhost", self.port, timeout=timeout, context=context)
-        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-
-    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None, **kwargs):
-        """(status, headers, body) of one request on a fresh connection."""
-        connection = self.connection(**kwargs)
-        try:
-            connection.request(method, path, body=body, headers=headers or {})
-            response = connection.getresponse()
-            return response.status, dict(response.getheaders()), response.read()
-        finally:
-            connection.close()
+        return super().connection(timeout)
 
     def post_image(self, data: bytes, **kwargs):
         return self.request("POST", "/ocr", data, {"Content-Type": "image/png", "Accept": "application/json"}, **kwargs)
 
-    def wait_until_ready(self) -> None:
-        wait_for_health(self, "run-server", STARTUP_WAIT_S)
-
-    def stop(self) -> int | None:
-        """SIGTERM to the process group, as Ctrl-C or `kill -TERM -- -PGID` sends it."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=90)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            raise
-
-    def log_text(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def log_tail(self) -> str:
-        return self.log_text()[-5000:]
-
-
-def running(pids: list[int]) -> list[tuple[int, str]]:
-    """Those of pids still running (zombies waiting for a reaper do not run)."""
-    table = processes()
-    return [(pid, table[pid][1]) for pid in pids if pid in table and table[pid][2] != "Z"]
-
 
 def stop_and_check_nothing_is_left(server: MakeRun) -> None:
-    children = [pid for pid, _, _ in descendants(server.process.pid)]
     names = {name for _, name, _ in descendants(server.process.pid)}
     assert {"nginx", "redis-server", "gunicorn"} <= names, names
-    assert server.stop() == 0, server.log_tail()
-    deadline = time.monotonic() + 30
-    while running(children) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert running(children) == [], server.log_tail()
-    assert list(server.tmp.iterdir()) == []
+    assert server.stop() == [], server.log_tail()
 
 
 @pytest.fixture(scope="module")
@@ -262,12 +198,12 @@ def test_a_stalled_body_is_dropped_with_408_before_the_app(secure):
     # the front logged it, and the app never saw it
     log = ""
     for _ in range(50):
-        log = secure.log_text()
+        log = secure.process_log("front")
         if f"id={error['request_id']}" in log:
             break
         time.sleep(0.1)
     assert [line for line in log.splitlines() if f"answered 408 timeout id={error['request_id']}" in line]
-    app_lines = [line for line in log.splitlines() if line.split()[1:2] in (["web.1"], ["worker.1"])]
+    app_lines = (secure.process_log("web") + secure.process_log("worker")).splitlines()
     assert app_lines and not [line for line in app_lines if error["request_id"] in line]
     assert secure.request("GET", "/health")[0] == 200
 
@@ -295,8 +231,8 @@ def test_https_with_a_generated_certificate(secure):
         .stdout.split("=")[1]
         .strip()
     )
-    assert f"SHA-256 fingerprint: {fingerprint}" in secure.log_text()
-    assert f"https://localhost:{secure.port}/camera" in secure.log_text()
+    assert f"SHA-256 fingerprint: {fingerprint}" in secure.console_text()
+    assert f"https://localhost:{secure.port}/camera" in secure.console_text()
     # plain http on the https port is sent to https
     connection = http.client.HTTPConnection("127.0.0.1", secure.port, timeout=SOCKET_TIMEOUT_S)
     connection.request("GET", "/camera")

@@ -1,4 +1,4 @@
-"""The pages (/ and /camera) and the open routes that describe this server: /health and /languages."""
+"""The pages (/ and /camera) and /languages, the open route that says what this server reads."""
 
 from flask import Blueprint, current_app, render_template
 
@@ -52,21 +52,7 @@ def _page(template: str) -> str:
     return render_template(template, language_names=LANGUAGE_NAMES)
 
 
-@bp.get("/health")
-def health():
-    """Liveness, and the engines with their versions and languages."""
-    reader = current_app.extensions["engines"].tesseract
-    return {
-        "status": "ok",
-        "engine": reader.mode,  # Tesseract in process (api) or as a command (cli)
-        "tesseract": reader.version(),
-        "tessdata": tesseract_data.tessdata(),
-        "languages": tesseract_data.traineddata(),
-        "engines": _engines(),
-    }
-
-
-def _engines() -> list[dict]:
+def engines_listed() -> list[dict]:
     """Each engine this server reads with, and the installed languages it can read."""
     installed = tesseract_data.installed_languages()
     reader = current_app.extensions["engines"].tesseract
@@ -90,5 +76,5 @@ def languages():
             }
             for code in tesseract_data.traineddata()
         ],
-        "engines": _engines(),
+        "engines": engines_listed(),
     }

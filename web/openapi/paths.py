@@ -20,6 +20,8 @@ def paths(metrics_key: bool) -> dict:
         "/jobs/{job_id}/pages/{number}": {"parameters": [job_id, number], "get": _job_page()},
         "/export": {"post": _export()},
         "/health": {"get": _health()},
+        "/health/live": {"get": _live()},
+        "/health/ready": {"get": _ready()},
         "/languages": {"get": _languages()},
         "/metrics": {"get": _metrics(metrics_key)},
     }
@@ -196,11 +198,30 @@ def _health() -> dict:
     return {
         "operationId": "health",
         "tags": ["operations"],
-        "summary": "Liveness, and the engines with their versions and languages",
+        "summary": "Each part's state (reading, the job queue, its workers), and the engines",
+        "description": (
+            "`status` is `ok`, `degraded` (reading works; the job queue cannot be reached, or no job "
+            "worker was seen lately: the part says) or `failing` (reading does not work: 503)."
+        ),
         "responses": {
-            "200": json_answer("Up", "Health"),
+            "200": json_answer("Reading works (status ok or degraded)", "Health"),
+            "503": json_answer("Reading does not work (status failing)", "Health"),
         },
     }
+
+
+def _live() -> dict:
+    return _operation("live", "The process answers (a liveness probe)", {"200": json_answer("Alive", "Probe")})
+
+
+def _ready() -> dict:
+    answers = {"200": json_answer("Ready", "Probe"), "503": json_answer("Reading does not work", "Probe")}
+    return _operation("ready", "Reading works (a readiness probe); the job queue is not asked", answers)
+
+
+def _operation(operation_id: str, summary: str, responses: dict) -> dict:
+    """An operation of the operations tag that takes nothing."""
+    return {"operationId": operation_id, "tags": ["operations"], "summary": summary, "responses": responses}
 
 
 def _languages() -> dict:

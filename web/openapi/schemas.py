@@ -11,6 +11,7 @@ from jobs.records import JobAccepted, JobAnswer, JobLinks, PageStatus
 from ocr.model.errors import ErrorAnswer, Problem
 from ocr.model.options import ALLOWED_PSM
 from ocr.model.result import PageAnswer, Previews, ReadingWarning, ResultAnswer, Word
+from web.health import SEEN_WITHIN_S
 from web.openapi.refs import ref
 
 # Each shape and its name among the document's schemas; a shape named by nothing here is
@@ -121,11 +122,31 @@ def _operations_schemas() -> dict:
                 "languages": {**strings, "description": "The installed languages this engine reads"},
             },
         },
+        "Part": {
+            "type": "object",
+            "required": ["status"],
+            "properties": {
+                "status": {**string, "enum": ["ok", "off", "failing", "unavailable", "none_seen", "unknown"]},
+                "message": {**string, "description": "What is wrong, and what it means for the service"},
+                "pages_waiting": {"type": "integer", "minimum": 0, "description": "The queue's: job pages waiting"},
+                "seen": {**strings, "description": f"The workers': those seen in the last {SEEN_WITHIN_S} s"},
+            },
+        },
+        "Probe": {
+            "type": "object",
+            "required": ["status"],
+            "properties": {"status": {**string, "enum": ["ok", "failing"]}},
+        },
         "Health": {
             "type": "object",
-            "required": ["status", "engine", "tesseract", "tessdata", "languages", "engines"],
+            "required": ["status", "parts", "engine", "tesseract", "tessdata", "languages", "engines"],
             "properties": {
-                "status": {"const": "ok"},
+                "status": {**string, "enum": ["ok", "degraded", "failing"]},
+                "parts": {
+                    "type": "object",
+                    "required": ["reading", "queue", "workers"],
+                    "properties": {name: ref("schemas", "Part") for name in ("reading", "queue", "workers")},
+                },
                 "engine": {**string, "enum": ["api", "cli"], "description": "How Tesseract runs (OCR_ENGINE)"},
                 "tesseract": {**string, "description": "Tesseract's version"},
                 "tessdata": {**string, "description": "The folder of Tesseract's traineddata"},
