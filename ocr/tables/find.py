@@ -8,12 +8,14 @@ from PIL import Image
 
 from ocr.model.geometry import Affine
 from ocr.model.result import Cell, Table, Word
-from ocr.tables.grids import Grid, aligned_grids, could_hold_table, ruled_grids
+from ocr.tables.grids import Grid, aligned_grids, ruled_grids
 from ocr.tables.lines import Placed, inside, text_lines
 from ocr.tables.rulings import find_rulings
 
-WORKING_EM_PX = 16  # text this high in the frame: rules a pixel thick stay dark, and the frame is small
+# text this high in the frame: a rule a pixel thick on the page still darkens its row, and the frame is small
+WORKING_EM_PX = 12
 MIN_SKEW_DEG = 0.1  # a smaller skew moves no rule out of its row of pixels
+RULE_MARKS = frozenset("|¦=")  # what Tesseract reads a stretch of ruling line as: no cell's text
 
 
 def find_tables(image: Image.Image, words: Sequence[Word], *, skew_degrees: float = 0.0) -> tuple[Table, ...]:
@@ -32,7 +34,7 @@ def find_tables(image: Image.Image, words: Sequence[Word], *, skew_degrees: floa
     placed = [_place(index, word, frame) for index, word in enumerate(words)]
     em *= frame.scale
     lines = text_lines(placed)
-    if not could_hold_table(lines, em=em):
+    if not aligned_grids(lines, em=em):  # the cheap test: a table ruled or not has columns of words
         return ()
     gray = image.convert("L").resize(size, Image.Resampling.BOX)
     if turned != size:
@@ -43,7 +45,8 @@ def find_tables(image: Image.Image, words: Sequence[Word], *, skew_degrees: floa
     order = {word.index: number for number, line in enumerate(lines) for word in line.words}
     back = frame.inverse()
     return tuple(
-        _table(grid, placed, words, order, back, bounds=image.size) for grid in sorted(grids, key=lambda g: _box(g)[1])
+        _table(grid, placed, words, order, back, bounds=image.size)
+        for grid in sorted(grids, key=lambda g: (_box(g)[1], _box(g)[0]))
     )
 
 
@@ -76,14 +79,23 @@ def _table(
     """The table of a grid, its boxes in the page's pixels, each cell's words in reading order."""
 
     def box(left: float, top: float, right: float, bottom: float) -> tuple[int, int, int, int]:
-        return back.map_box(round(left), round(top), round(right - left), round(bottom - top), bounds=bounds)
+        """A box of the frame as the page's pixels hold it, kept within the table's."""
+        x, y, width, height = back.map_box(
+            round(left), round(top), round(right - left), round(bottom - top), bounds=bounds
+        )
+        x0, y0 = max(x, outer[0]), max(y, outer[1])
+        x1, y1 = min(x + width, outer[0] + outer[2]), min(y + height, outer[1] + outer[3])
+        return x0, y0, max(0, x1 - x0), max(0, y1 - y0)
 
+    outer = (0, 0, *bounds)  # the table's own box is kept within the page
+    outer = box(*_box(grid))
     cells = []
     for r, row in enumerate(grid.cells(placed)):
         for c, found in enumerate(row):
-            ordered = sorted(found, key=lambda w: (order[w.index], w.left))
+            kept = [w for w in found if not set(words[w.index].text) <= RULE_MARKS]
+            ordered = sorted(kept, key=lambda w: (order[w.index], w.left))
             left, top, width, height = box(grid.xs[c], grid.ys[r], grid.xs[c + 1], grid.ys[r + 1])
             text = " ".join(words[w.index].text for w in ordered)
             cells.append(Cell(row=r + 1, column=c + 1, text=text, left=left, top=top, width=width, height=height))
-    left, top, width, height = box(*_box(grid))
-    return Table(left, top, width, height, rows=len(grid.ys) - 1, columns=len(grid.xs) - 1, cells=tuple(cells))
+    rows, columns = len(grid.ys) - 1, len(grid.xs) - 1
+    return Table(*outer, rows=rows, columns=columns, cells=tuple(cells))

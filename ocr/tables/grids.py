@@ -25,16 +25,23 @@ class Grid:
 
     xs: tuple[float, ...]
     ys: tuple[float, ...]
+    gap: float | None = None  # without rules: words closer than this on a line share a cell
 
     def cells(self, words: Sequence[Placed]) -> list[list[list[Placed]]]:
-        """The words in each cell, a list of cells per row; words outside the grid are left out."""
+        """The words in each cell, a list of cells per row; words outside the grid are left out.
+        A word goes where its centre is; without rules, a run of close words (a section's label
+        running over the next column) goes whole where its first word is."""
         found: list[list[list[Placed]]] = [[[] for _ in self.xs[1:]] for _ in self.ys[1:]]
-        for word in words:
-            x, y = word.centre
+        if self.gap is None:
+            runs = [[word] for word in words]
+        else:
+            runs = [part for line in text_lines(words) for part in line.segments(gap=self.gap)]
+        for run in runs:
+            x, y = run[0].centre
             column = int(np.searchsorted(self.xs, x, side="right")) - 1
             row = int(np.searchsorted(self.ys, y, side="right")) - 1
             if 0 <= row < len(found) and 0 <= column < len(found[0]):
-                found[row][column].append(word)
+                found[row][column].extend(run)
         return found
 
 
@@ -59,16 +66,13 @@ def aligned_grids(lines: Sequence[TextLine], *, em: float) -> list[Grid]:
     for run in _runs(lines, em=em):
         words = [word for line in run for word in line.words]
         left, right = min(w.left for w in words), max(w.right for w in words)
-        xs = (left, *column_edges(words, left, right, em=em, tolerance=len(run) // 10), right + 1)
-        grid = Grid(xs, _line_edges(run))
+        # a section's label on a line of its own may run over the columns beside it
+        cut = [word for line in run if len(line.segments(gap=COLUMN_GAP_EM * em)) > 1 for word in line.words]
+        xs = (left, *column_edges(cut, left, right, em=em, tolerance=len(run) // 10), right + 1)
+        grid = Grid(xs, _line_edges(run), gap=COLUMN_GAP_EM * em)
         if len(xs) > 2 and _looks_tabular(grid.cells(words)):
             grids.append(grid)
     return grids
-
-
-def could_hold_table(lines: Sequence[TextLine], *, em: float) -> bool:
-    """The cheap test first: a table has at least two lines cut by wide gaps."""
-    return sum(len(line.segments(gap=COLUMN_GAP_EM * em)) > 1 for line in lines) >= 2
 
 
 def column_edges(words: Sequence[Placed], left: float, right: float, *, em: float, tolerance: int) -> list[float]:
