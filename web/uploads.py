@@ -4,6 +4,7 @@ and limits they ask for, and the response format."""
 import base64
 import binascii
 import io
+import re
 
 from flask import Request, current_app, request
 
@@ -20,6 +21,7 @@ FORMATS = {**NEGOTIABLE, **renderings.MIMETYPES, **spreadsheets.MIMETYPES}
 # fields of a query, form or JSON body
 OPTION_FIELDS = ("lang", "psm", "preprocess", "engine", "previews", "format", "table")
 MAX_TABLE = 999  # table=N: which table a spreadsheet holds
+TABLE_PATTERN = f"[1-9][0-9]{{0,{len(str(MAX_TABLE)) - 1}}}"  # 1 to MAX_TABLE, as the OpenAPI document says
 
 
 class InMemoryRequest(Request):
@@ -170,7 +172,7 @@ def table_number(fields: dict[str, str]) -> int | None:
     asked = fields.get("table")
     if asked is None:
         return None
-    if not asked.isascii() or not asked.isdigit() or not 1 <= int(asked) <= MAX_TABLE:
+    if not re.fullmatch(TABLE_PATTERN, asked):
         raise InvalidOption(
             f"table {asked[:20]!r} is not a table's number; send 1 for the first table, 2 for the second..."
         )

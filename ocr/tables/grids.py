@@ -13,6 +13,7 @@ COLUMN_GAP_EM = 1.2  # words further apart than this may stand in two columns; a
 LINE_GAP_EM = 2.0  # a blank this high between lines ends a table without rules
 MIN_ALIGNED_ROWS = 3  # two lines with wide gaps are as often a form's fields as a table
 MAX_WORDS_PER_CELL = 4.0  # on average: columns of running text hold more
+PROSE_WORDS_PER_CELL = 6.0  # a column at a table's side holding more is the page's text beside it
 MIN_FILLED = 0.5  # share of a table's cells that hold words
 SPANNING = 0.5  # a rule this long (share of its frame) divides the whole frame
 TOUCH_EM = 0.5  # rules this close meet
@@ -69,10 +70,35 @@ def aligned_grids(lines: Sequence[TextLine], *, em: float) -> list[Grid]:
         # a section's label on a line of its own may run over the columns beside it
         cut = [word for line in run if len(line.segments(gap=COLUMN_GAP_EM * em)) > 1 for word in line.words]
         xs = (left, *column_edges(cut, left, right, em=em, tolerance=len(run) // 10), right + 1)
-        grid = Grid(xs, _line_edges(run), gap=COLUMN_GAP_EM * em)
-        if len(xs) > 2 and _looks_tabular(grid.cells(words)):
+        grid = _without_prose_beside(Grid(xs, _line_edges(run), gap=COLUMN_GAP_EM * em), run, rows_of_lines=True)
+        if grid is not None and _looks_tabular(grid.cells(words)):
             grids.append(grid)
     return grids
+
+
+def _without_prose_beside(grid: Grid, run: Sequence[TextLine], *, rows_of_lines: bool) -> Grid | None:
+    """The grid less a column of running text at its side (a table beside a page's other
+    column shares its lines), its rows those of the lines left when they are rows of lines;
+    None when fewer than two columns are left."""
+    xs = list(grid.xs)
+    words = [word for line in run for word in line.words]
+    while len(xs) > 2:
+        cells = Grid(tuple(xs), grid.ys, grid.gap).cells(words)
+        wordy = [edge for edge in (0, -1) if _words_per_cell([row[edge] for row in cells]) > PROSE_WORDS_PER_CELL]
+        if not wordy:
+            break
+        del xs[wordy[0]]  # its inner edge now bounds the table
+    if len(xs) < 3:
+        return None
+    if xs == list(grid.xs) or not rows_of_lines:
+        return Grid(tuple(xs), grid.ys, grid.gap)
+    kept = [line for line in run if any(xs[0] <= w.centre[0] < xs[-1] for w in line.words)]
+    return Grid(tuple(xs), _line_edges(kept), grid.gap)
+
+
+def _words_per_cell(cells: Sequence[list[Placed]]) -> float:
+    filled = [cell for cell in cells if cell]
+    return sum(map(len, filled)) / len(filled) if filled else 0.0
 
 
 def column_edges(words: Sequence[Placed], left: float, right: float, *, em: float, tolerance: int) -> list[float]:
@@ -134,7 +160,9 @@ def _ruled_grid(
         xs = (left, *sorted([*column_rules, *apart]), right)
     if len(xs) < 3 or len(ys) < 3:
         return None
-    return Grid(xs, ys)
+    if ruled_rows and column_rules:
+        return Grid(xs, ys)
+    return _without_prose_beside(Grid(xs, ys), lines, rows_of_lines=not ruled_rows)
 
 
 def _interior(positions: list[float], low: float, high: float, *, em: float) -> list[float]:

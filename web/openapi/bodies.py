@@ -11,7 +11,7 @@ from ocr.output import renderings, spreadsheets
 from ocr.preprocess import STEPS
 from web.openapi.refs import EXAMPLE_IMAGE, EXAMPLE_TEXT, HTML, IMAGE_TYPES, JSON, TEXT, ref
 from web.openapi.responses import disposition_header, request_id_header
-from web.uploads import FORMATS, MAX_TABLE, NEGOTIABLE, OPTION_FIELDS, engine_choices
+from web.uploads import FORMATS, MAX_TABLE, NEGOTIABLE, OPTION_FIELDS, TABLE_PATTERN, engine_choices
 
 # The options' schemas' names among the components.
 OPTION_SCHEMAS = {
@@ -87,7 +87,7 @@ def option_schemas() -> dict[str, dict]:
         },
         "table": {
             "type": "string",
-            "pattern": f"^[1-9][0-9]{{0,{len(str(MAX_TABLE)) - 1}}}$",
+            "pattern": f"^{TABLE_PATTERN}$",
             "description": (
                 "Which table a spreadsheet holds, from 1 in page order: format=csv gives the first without "
                 "it, format=xlsx every table"
