@@ -14,6 +14,7 @@ from ocr.tables.rulings import find_rulings
 
 # text this high in the frame: a rule a pixel thick on the page still darkens its row, and the frame is small
 WORKING_EM_PX = 12
+MAX_FRAME_PIXELS = 4_000_000  # a page of small print is shrunk below this all the same: memory stays bounded
 MIN_SKEW_DEG = 0.1  # a smaller skew moves no rule out of its row of pixels
 RULE_MARKS = frozenset("|¦=")  # what Tesseract reads a stretch of ruling line as: no cell's text
 
@@ -24,7 +25,7 @@ def find_tables(image: Image.Image, words: Sequence[Word], *, skew_degrees: floa
     if len(words) < 4:
         return ()
     em = median(word.height for word in words)
-    scale = min(1.0, WORKING_EM_PX / max(em, 1))
+    scale = min(1.0, WORKING_EM_PX / max(em, 1), (MAX_FRAME_PIXELS / (image.width * image.height)) ** 0.5)
     size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
     frame = Affine.scaling(size[0] / image.width, size[1] / image.height)
     turned = size

@@ -27,21 +27,18 @@ class Rule:
 
 @dataclass(frozen=True)
 class Rulings:
+    """A page's rules: across (at a y, top to bottom) and down (at an x, left to right)."""
+
     across: tuple[Rule, ...]
     down: tuple[Rule, ...]
-    ink: np.ndarray  # where the rules are: their pixels, for grouping them into frames
 
 
 def find_rulings(gray: np.ndarray, *, em: float) -> Rulings:
     """The rules across and down a grey page (uint8, dark ink on light) whose text is `em` pixels high."""
     ink = _ink(gray, window=max(15, round(2 * em) | 1))
     across = _long_runs(ink, round(ACROSS_MIN_EM * em))
-    down = _long_runs(ink.T, round(DOWN_MIN_EM * em)).T
-    return Rulings(
-        across=_rules(across, em=em),
-        down=_rules(down.T, em=em),
-        ink=across | down,
-    )
+    down = _long_runs(ink.T, round(DOWN_MIN_EM * em))  # the page transposed: its columns as rows
+    return Rulings(across=_rules(across, em=em), down=_rules(down, em=em))
 
 
 def _ink(gray: np.ndarray, *, window: int) -> np.ndarray:
