@@ -107,7 +107,7 @@ def column_edges(words: Sequence[Placed], left: float, right: float, *, em: floa
     start = int(left)
     covered = np.zeros(int(right) - start + 2, np.int32)
     for word in words:
-        covered[int(word.left) - start : int(word.right) - start + 1] += 1
+        covered[max(0, int(word.left) - start) : max(0, int(word.right) - start + 1)] += 1  # a word may jut out
     free = np.concatenate([[False], covered <= tolerance, [False]])
     changes = np.flatnonzero(np.diff(free.astype(np.int8)))
     gaps = zip(changes[::2], changes[1::2], strict=True)
@@ -152,7 +152,8 @@ def _ruled_grid(
     ruled_rows = bool(row_rules) and parted >= RULED_ROWS * len(lines)
     if not ruled_rows:
         ys = (top, *_line_edges(lines)[1:-1], bottom)
-    if ruled_rows and column_rules:
+    fully_ruled = ruled_rows and bool(column_rules)
+    if fully_ruled:
         xs = (left, *column_rules, right)
     else:  # rules where there are, the text's gaps elsewhere
         gaps = column_edges(words, left, right, em=em, tolerance=len(lines) // 10)
@@ -160,7 +161,7 @@ def _ruled_grid(
         xs = (left, *sorted([*column_rules, *apart]), right)
     if len(xs) < 3 or len(ys) < 3:
         return None
-    if ruled_rows and column_rules:
+    if fully_ruled:
         return Grid(xs, ys)
     return _without_prose_beside(Grid(xs, ys), lines, rows_of_lines=not ruled_rows)
 
