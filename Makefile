@@ -40,7 +40,8 @@ test-fast: system-deps .venv/.synced-dev
 	$(PIPENV) run pytest -m "not full" --numprocesses auto
 
 bench-accuracy: system-deps test-system-deps .venv/.synced-dev
-	$(PIPENV) run python -m bench.accuracy && $(PIPENV) run python -m bench.word_accuracy
+	$(PIPENV) run python -m bench.accuracy && $(PIPENV) run python -m bench.word_accuracy \
+		&& $(PIPENV) run python -m bench.tables_accuracy
 
 bench-speed: system-deps test-system-deps .venv/.synced-dev
 	$(PIPENV) run python -m bench.speed && $(PIPENV) run python -m bench.second_engine && $(PIPENV) run python -m bench.jobs

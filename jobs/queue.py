@@ -26,7 +26,7 @@ from ocr.model.errors import OcrError, Overloaded, QueueUnavailable
 from ocr.model.limits import Limits
 from ocr.model.options import OcrOptions
 from ocr.model.result import PageResult
-from ocr.reading import page
+from ocr.reading import tables
 from ocr.reading.document import failed_page
 from ocr.reading.engines import Engines
 
@@ -147,7 +147,7 @@ class Jobs:
                 ) as pages,
                 self.engines.slots.run(),
             ):
-                return page.read_page(pages, number - 1, options, timeout_s=limits.timeout_s, engines=self.engines)[0]
+                return tables.read_page(pages, number - 1, options, timeout_s=limits.timeout_s, engines=self.engines)[0]
         except OcrError as e:
             return failed_page(number, e)
         except Exception:  # the page fails, the job and the worker go on

@@ -49,7 +49,8 @@ def test_json_answer_has_the_documented_shape(client, png, text_image):
     assert [w["text"].lower() for w in result["words"]] == EXPECTED
     assert 50 < result["confidence"] <= 100
     assert all(w["confidence"] >= 0 for w in result["words"])
-    assert set(result["timings_ms"]) == {"decode", "preprocess", "ocr", "total"}
+    assert set(result["timings_ms"]) == {"decode", "preprocess", "ocr", "tables", "total"}
+    assert result["tables"] == []  # one line of text: no table
     first = result["words"][0]
     assert set(first) == {
         "text",

@@ -13,10 +13,12 @@ import pytest
 from conftest import SAMPLE_TEXT, document, draw_text, encode, pixelated_print, words_of
 from docx import Document
 from fakecam import document_frame, write_y4m, write_y4m_scenes
+from openpyxl import load_workbook
 from PIL import Image
 from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
+from bench.table_pages import draw
 from ocr.model.options import ENGINES, TESSERACT_ENGINES
 
 CHROMIUM = "/usr/bin/chromium"
@@ -619,3 +621,43 @@ def test_upload_page_asks_for_the_api_key_once_a_tab(open_keyed_page, photo):
     expect(dialog).to_be_hidden()
     assert not any(status == 401 for _, status in answers)
     assert f"Bearer {API_KEY}" in sent_keys
+
+
+# a small price list, a table as people photograph one
+PRICE_LIST = [["Item", "Qty", "Price"], ["Green tea", "2", "3.50"], ["Bagel", "1", "2.20"], ["Muffin", "3", "7.80"]]
+
+
+def table_texts(page) -> list[list[str]]:
+    return [row.locator("td").all_inner_texts() for row in page.locator("#ocr-table-1 tr").all()]
+
+
+def test_upload_page_shows_a_table_beside_the_text_and_downloads_the_spreadsheet(open_page, tmp_path):
+    path = tmp_path / "prices.png"
+    path.write_bytes(encode(draw(PRICE_LIST, ruled=True)))
+    page = open_page("/", accept_downloads=True)
+    page.set_input_files("#image-input", str(path))
+    expect(page.locator("#ocr-table-1")).to_be_visible(timeout=30_000)
+    assert table_texts(page) == PRICE_LIST
+    expect(page.locator("#ocr-text")).to_contain_text("Green tea")  # the text stays as read
+    with page.expect_download() as download:
+        page.click("#xlsx-button")
+    assert download.value.suggested_filename == "ocr.xlsx"
+    sheet = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))["Table 1"]
+    assert [list(row) for row in sheet.iter_rows(values_only=True)][1] == ["Green tea", 2, 3.5]
+    plain = tmp_path / "plain.png"
+    plain.write_bytes(encode(draw_text()))  # the next reading has no table: the section goes
+    page.set_input_files("#image-input", str(plain))
+    expect(page.locator("#ocr-text")).to_contain_text("lazy dogs", timeout=30_000)
+    expect(page.locator("#ocr-tables")).to_be_hidden()
+    expect(page.locator("#xlsx-button")).to_be_hidden()
+
+
+def test_camera_page_shows_the_table_it_captured(open_camera):
+    drawn = draw(PRICE_LIST, ruled=False, font_px=28)
+    frame = Image.new("RGB", (640, 480), "white")
+    drawn.thumbnail((640, 480))
+    frame.paste(drawn, ((640 - drawn.width) // 2, (480 - drawn.height) // 2))
+    page = open_camera(np.asarray(frame))
+    page.click("#capture-button")
+    expect(page.locator("#ocr-table-1")).to_be_visible(timeout=30_000)
+    assert table_texts(page) == PRICE_LIST

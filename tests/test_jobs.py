@@ -209,7 +209,7 @@ def test_an_unknown_id_is_404_not_found(client, path):
         (b"%PDF-1.4 broken", "application/pdf", {}),
         (None, "image/png", {"lang": "xyz"}),
         (None, "image/png", {"psm": "99"}),
-        (None, "image/png", {"format": "xlsx"}),
+        (None, "image/png", {"format": "odt"}),  # a format not offered
     ],
 )
 def test_bad_input_is_refused_as_post_ocr_refuses_it_and_nothing_is_queued(

@@ -10,7 +10,7 @@ from ocr.output import renderings
 from ocr.reading import document
 from web.auth import key_required
 from web.responses import document_response, result_response
-from web.uploads import limits, ocr_options, read_request, response_format
+from web.uploads import limits, ocr_options, read_request, response_format, table_number
 
 bp = Blueprint("jobs", __name__)
 FINISHED = ("done", "failed", "cancelled")
@@ -37,6 +37,7 @@ def submit():
     fields, data = read_request()
     g.fields = fields
     response_format(fields)  # a format the result could not be given in is refused now
+    table_number(fields)
     options = ocr_options(fields)
     job_id, pages = jobs.submit(data, options, limits(max_pages=int(current_app.config["JOB_MAX_PAGES"])))
     g.log_details = f"job={job_id[:8]} pages={pages} bytes_in={len(data)}"
@@ -55,6 +56,7 @@ def result(job_id: str):
     """The reading of the whole document, in any format POST /ocr gives, once the job is finished."""
     jobs = _jobs()
     answer = response_format(request.args.to_dict())
+    table = table_number(request.args.to_dict())
     status = _status(jobs, job_id)
     if status["status"] not in FINISHED:
         raise JobNotReady(
@@ -69,7 +71,8 @@ def result(job_id: str):
         raise _not_found(job_id)
     if answer in renderings.MIMETYPES:
         return document_response(document.render_read(data, results, answer, limits=job.limits), answer)
-    return result_response(document.assemble(results, job.options, total_ms=_duration_ms(status)), answer)
+    assembled = document.assemble(results, job.options, total_ms=_duration_ms(status))
+    return result_response(assembled, answer, table=table)
 
 
 @bp.get("/jobs/<job_id>/pages/<int:number>")

@@ -4,6 +4,7 @@ and limits they ask for, and the response format."""
 import base64
 import binascii
 import io
+import re
 
 from flask import Request, current_app, request
 
@@ -11,13 +12,16 @@ from ocr.engines import tesseract_data
 from ocr.model.errors import InvalidOption, MalformedRequest, MissingImage, TooLarge, UnsupportedImage
 from ocr.model.limits import Limits
 from ocr.model.options import ENGINES, TESSERACT_ENGINES, OcrOptions, parse_options
-from ocr.output import renderings
+from ocr.output import renderings, spreadsheets
 from ocr.preprocess import STEPS
 
 # By Accept header; hOCR, ALTO and TSV only by the format field, since browsers accept XML.
 NEGOTIABLE = {"text": "text/plain", "json": "application/json", "html": "text/html", "pdf": "application/pdf"}
-FORMATS = {**NEGOTIABLE, **renderings.MIMETYPES}
-OPTION_FIELDS = ("lang", "psm", "preprocess", "engine", "previews", "format")  # fields of a query, form or JSON body
+FORMATS = {**NEGOTIABLE, **renderings.MIMETYPES, **spreadsheets.MIMETYPES}
+# fields of a query, form or JSON body
+OPTION_FIELDS = ("lang", "psm", "preprocess", "engine", "previews", "format", "table")
+MAX_TABLE = 999  # table=N: which table a spreadsheet holds
+TABLE_PATTERN = f"[1-9][0-9]{{0,{len(str(MAX_TABLE)) - 1}}}"  # 1 to MAX_TABLE, as the OpenAPI document says
 
 
 class InMemoryRequest(Request):
@@ -68,6 +72,7 @@ def _merge(query: dict[str, str], body: dict[str, str]) -> dict[str, str]:
     if replaced:
         response_format(replaced)
         ocr_options(replaced)
+        table_number(replaced)
     fields = query | body
     if "lang" in query and "lang" in body:
         fields["lang"] = f"{query['lang']}+{body['lang']}"
@@ -160,6 +165,18 @@ def response_format(fields: dict[str, str]) -> str:
         return requested
     best = request.accept_mimetypes.best_match(list(NEGOTIABLE.values()), default="text/plain")
     return next(name for name, mimetype in NEGOTIABLE.items() if mimetype == best)
+
+
+def table_number(fields: dict[str, str]) -> int | None:
+    """The `table` field: which table (from 1, in page order) a spreadsheet holds; None for the default."""
+    asked = fields.get("table")
+    if asked is None:
+        return None
+    if not re.fullmatch(TABLE_PATTERN, asked):
+        raise InvalidOption(
+            f"table {asked[:20]!r} is not a table's number; send 1 for the first table, 2 for the second..."
+        )
+    return int(asked)
 
 
 def upload_limit_message() -> str:

@@ -51,6 +51,13 @@ class MalformedRequest(OcrError):
     code = "malformed_request"
 
 
+class NoTable(OcrError):
+    """A spreadsheet was asked for, and no page holds a table."""
+
+    status_code = 422
+    code = "no_table"
+
+
 class TooLarge(OcrError):
     status_code = 413
     code = "too_large"

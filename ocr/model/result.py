@@ -60,6 +60,42 @@ class Word:
 
 
 @dataclass(frozen=True)
+class Cell:
+    """One cell of a table: its place in the grid, its box and the words read in it."""
+
+    row: Annotated[int, Schema(minimum=1)]
+    column: Annotated[int, Schema(minimum=1)]
+    text: Annotated[str, Schema(description="The words read in the cell, in reading order, joined by spaces")]
+    left: int
+    top: int
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table found on a page: its box, its grid's size and every cell of the grid, row by row."""
+
+    left: int
+    top: int
+    width: int
+    height: int
+    rows: Annotated[int, Schema(minimum=1)]
+    columns: Annotated[int, Schema(minimum=1)]
+    cells: tuple[Cell, ...]
+
+    def grid(self) -> list[list[str]]:
+        """The cells' texts, a list per row."""
+        texts = [[""] * self.columns for _ in range(self.rows)]
+        for cell in self.cells:
+            texts[cell.row - 1][cell.column - 1] = cell.text
+        return texts
+
+    def to_dict(self) -> dict:
+        return {**vars(self), "cells": [_fields(cell) for cell in self.cells]}
+
+
+@dataclass(frozen=True)
 class ReadingWarning:
     """Why a reading may be unreliable, in words a user can act on (`code` is for programs)."""
 
@@ -89,6 +125,7 @@ class PageResult:
     warnings: tuple[ReadingWarning, ...] = ()
     engine: str = "tesseract"  # "tesseract", "ppocr", or "tesseract+ppocr" when lines of both were kept
     dpi: float | None = None  # the resolution the file declares, when plausible; not in the JSON answers
+    tables: tuple[Table, ...] = ()  # the tables found among the words, each cell filled with them
 
     @property
     def text(self) -> str:
@@ -112,6 +149,7 @@ class PageResult:
             "preprocess_params": self.preprocess_params,
             "timings_ms": self.timings_ms,
             "warnings": [_fields(w) for w in self.warnings],
+            "tables": [table.to_dict() for table in self.tables],
         }
         if self.previews is not None:
             page["previews"] = self.previews
@@ -155,6 +193,11 @@ class OcrResult:
         return self.pages[0].preprocess
 
     @property
+    def tables(self) -> tuple[Table, ...]:
+        """Every page's tables, in page order."""
+        return tuple(table for page in self.pages for table in page.tables)
+
+    @property
     def engine(self) -> str:
         """The engine that read every page, or the engines joined by '+'."""
         read = [page for page in self.pages if page.error is None]
@@ -193,11 +236,15 @@ class OcrResult:
             "words": [_fields(w) for w in first.words],
             "timings_ms": self.timings_ms,
             "warnings": [_fields(w) for w in self.warnings],
+            "tables": [table.to_dict() for table in first.tables],
         }
         if first.previews is not None:
             answer["previews"] = first.previews
         if len(self.pages) > 1:
             answer["words"] = [{**_fields(w), "page": page.number} for page in self.pages for w in page.words]
+            answer["tables"] = [
+                {**table.to_dict(), "page": page.number} for page in self.pages for table in page.tables
+            ]
             answer["pages"] = [page.to_dict() for page in self.pages]
         return answer
 
@@ -227,6 +274,7 @@ class PageAnswer(TypedDict):
     preprocess_params: StepParams
     timings_ms: Timings
     warnings: list[ReadingWarning]
+    tables: Annotated[list[Table], Schema(description="The tables found on the page; [] when none was")]
     previews: NotRequired[Previews]
     error: NotRequired[Annotated[Problem, Schema(description="Why the page could not be read")]]
 
@@ -236,10 +284,16 @@ class ImageSize(TypedDict):
     height: int
 
 
-# In a document's answer, each word also names its page.
+# In a document's answer, each word and each table also names its page.
 DocumentWord = Annotated[
     Word,
     Schema(properties={"page": {"type": "integer", "minimum": 1, "description": "Documents only: the word's page"}}),
+]
+
+
+DocumentTable = Annotated[
+    Table,
+    Schema(properties={"page": {"type": "integer", "minimum": 1, "description": "Documents only: the table's page"}}),
 ]
 
 
@@ -257,11 +311,14 @@ class ResultAnswer(TypedDict):
     words: list[DocumentWord]
     timings_ms: Timings
     warnings: list[ReadingWarning]
+    tables: Annotated[
+        list[DocumentTable], Schema(description="The tables found, every page's in a document; [] when none was")
+    ]
     previews: NotRequired[Previews]
     pages: NotRequired[Annotated[list[PageAnswer], Schema(description="Documents of more than one page only")]]
 
 
-def _fields(record: "Word | ReadingWarning") -> dict:
+def _fields(record: "Word | ReadingWarning | Cell") -> dict:
     """A flat record's fields, as dataclasses.asdict gives them without its deep copy: their values
     are strings and numbers already, and the copy is the slow part (bench/README.md)."""
     return dict(vars(record))

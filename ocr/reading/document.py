@@ -12,7 +12,7 @@ from ocr.model.options import OcrOptions
 from ocr.model.result import OcrResult, PageResult
 from ocr.output import pdf_overlay, renderings, searchable
 from ocr.output.pictures import Picture, picture
-from ocr.reading import page
+from ocr.reading import page, tables
 from ocr.reading.engines import Engines
 from ocr.slots import SlotPool
 
@@ -27,14 +27,14 @@ def recognize(
     engines: Engines,
     on_page: Callable[[PageResult], None] | None = None,
 ) -> OcrResult:
-    """Read every page; word boxes come back in each upright original page's pixels. `on_page`
-    is told of each page read."""
+    """Read every page and find its tables; word boxes come back in each upright original page's
+    pixels. `on_page` is told of each page read."""
     started = time.perf_counter()
     outcomes = _each_page(
         data,
         limits,
         engines.slots,
-        lambda pages, index: page.read_page(pages, index, options, timeout_s=limits.timeout_s, engines=engines)[0],
+        lambda pages, index: tables.read_page(pages, index, options, timeout_s=limits.timeout_s, engines=engines)[0],
     )
     results = [
         outcome if isinstance(outcome, PageResult) else failed_page(index + 1, outcome)

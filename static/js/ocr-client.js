@@ -2,6 +2,7 @@
 import { apiFetch } from "./api-key.js";
 import { confidenceClass, defaultLang, engineName, maxUploadBytes } from "./page-settings.js";
 import { currentText, isEdited, showPartialText, showText } from "./result-view.js";
+import { showTables } from "./tables-view.js";
 import { stopReading } from "./speech.js";
 
 const $ = (id) => document.getElementById(id);
@@ -70,6 +71,8 @@ export function showPartial(text) {
   last = null;
   stopReading();
   showPartialText(text);
+  showTables({});
+  $("xlsx-button").hidden = true;
   $("result-meta").textContent = "";
   showWarnings([]);
   $("viewer").hidden = true;
@@ -87,6 +90,8 @@ export function showReading(result, download) {
 function showResult(result) {
   if (result.text !== currentText()) stopReading(); // a live reading of the same text reads on
   showText(result);
+  showTables(result);
+  $("xlsx-button").hidden = !(result.tables || []).length;
   showWarnings(result.warnings);
   const pages = result.pages || [result];
   const failed = pages.filter((page) => page.error).map((page) => `page ${page.number}: ${page.error.message}`);

@@ -7,11 +7,11 @@ from typing import Any
 from ocr.engines import ppocr, tesseract_data
 from ocr.input.images import SUPPORTED
 from ocr.model.options import ALLOWED_PSM, FLAGS, MAX_STEPS, lang_pattern, steps_pattern
-from ocr.output import renderings
+from ocr.output import renderings, spreadsheets
 from ocr.preprocess import STEPS
 from web.openapi.refs import EXAMPLE_IMAGE, EXAMPLE_TEXT, HTML, IMAGE_TYPES, JSON, TEXT, ref
 from web.openapi.responses import disposition_header, request_id_header
-from web.uploads import FORMATS, NEGOTIABLE, OPTION_FIELDS, engine_choices
+from web.uploads import FORMATS, MAX_TABLE, NEGOTIABLE, OPTION_FIELDS, TABLE_PATTERN, engine_choices
 
 # The options' schemas' names among the components.
 OPTION_SCHEMAS = {
@@ -21,8 +21,9 @@ OPTION_SCHEMAS = {
     "engine": "EngineChoice",
     "previews": "Flag",
     "format": "Format",
+    "table": "TableNumber",
 }
-MEDIA_TYPES = {"text": TEXT, "json": JSON, "html": HTML, **renderings.MIMETYPES}
+MEDIA_TYPES = {"text": TEXT, "json": JSON, "html": HTML, **renderings.MIMETYPES, **spreadsheets.MIMETYPES}
 
 
 def option_parameters() -> list[dict]:
@@ -80,7 +81,16 @@ def option_schemas() -> dict[str, dict]:
             "enum": list(FORMATS),
             "description": (
                 "The answer's format; without it the Accept header chooses among "
-                f"{', '.join(NEGOTIABLE)}, and without that the answer is text"
+                f"{', '.join(NEGOTIABLE)}, and without that the answer is text. xlsx (a sheet per "
+                "table) and csv (one table) hold the tables found; 422 no_table when there is none"
+            ),
+        },
+        "table": {
+            "type": "string",
+            "pattern": f"^{TABLE_PATTERN}$",
+            "description": (
+                "Which table a spreadsheet holds, from 1 in page order: format=csv gives the first without "
+                "it, format=xlsx every table"
             ),
         },
     }
@@ -103,6 +113,7 @@ def _json_option_schemas() -> dict[str, dict]:
         **strings,
         "psm": {"anyOf": [{"type": "integer", "enum": list(ALLOWED_PSM)}, strings["psm"]]},
         "previews": {"anyOf": [{"type": "boolean"}, {"type": "integer", "enum": [0, 1]}, strings["previews"]]},
+        "table": {"anyOf": [{"type": "integer", "minimum": 1, "maximum": MAX_TABLE}, strings["table"]]},
     }
 
 
@@ -169,7 +180,8 @@ def reading_response(description: str) -> dict:
     return {
         "description": (
             f"{description}: text (format=text), JSON (json), an HTML page (html), hOCR (hocr), "
-            "ALTO XML (alto), TSV (tsv), a searchable PDF (pdf) or a Word document (docx); "
+            "ALTO XML (alto), TSV (tsv), a searchable PDF (pdf), a Word document (docx), or the "
+            "tables as a workbook (xlsx) or CSV (csv); "
             "pages of a document separated by form feeds in the text"
         ),
         "headers": {**request_id_header(), **disposition_header(required=False)},
@@ -194,6 +206,7 @@ def example_result() -> dict:
             {"text": "OCR", **word, "left": 116, "width": 58},
             {"text": "42", **word, "left": 184, "width": 32},
         ],
-        "timings_ms": {"decode": 1, "preprocess": 3, "ocr": 60, "total": 66},
+        "timings_ms": {"decode": 1, "preprocess": 3, "ocr": 60, "tables": 0, "total": 66},
         "warnings": [],
+        "tables": [],
     }

@@ -37,13 +37,14 @@ def _ocr() -> dict:
             "base64 in JSON. Options come as query fields, or as fields of the form or of the JSON "
             "body, where the body's is used; every value sent must be valid. The answer's format is "
             "the `format` field's, else the Accept header's (text/plain, application/json, text/html, "
-            "application/pdf); without either, plain text."
+            "application/pdf); without either, plain text. format=xlsx and csv give the tables found "
+            "as a spreadsheet (422 no_table when there is none)."
         ),
         "parameters": option_parameters(),
         "requestBody": image_body(),
         "responses": {
             "200": reading_response("The text read, in the format asked for"),
-            **errors(400, 413, 415, 500, 503, 504),
+            **errors(400, 413, 415, 422, 500, 503, 504),
         },
     }
 
@@ -115,10 +116,10 @@ def _job_result() -> dict:
         "tags": ["jobs"],
         "summary": "The whole document's reading, as POST /ocr gives it, once the job is finished",
         "description": "In any format of POST /ocr, by the `format` field or the Accept header.",
-        "parameters": [ref("parameters", "format")],
+        "parameters": [ref("parameters", "format"), ref("parameters", "table")],
         "responses": {
             "200": reading_response("The document's text, in the format asked for"),
-            **errors(400, 404, 409, 413, 415, 500, 503, 504, json_only=True),
+            **errors(400, 404, 409, 413, 415, 422, 500, 503, 504, json_only=True),
         },
     }
 

@@ -19,6 +19,7 @@ WHY = {
     409: "Not read yet: ask again after Retry-After seconds",
     413: "The upload, its pixels or its pages are over this server's limits",
     415: f"Not a file this server reads: send {SUPPORTED}",
+    422: "A spreadsheet (format=xlsx or csv) was asked for, and no table was found",
     500: "The server failed unexpectedly (logged with the request id)",
     503: "Busy, or the job queue is out of reach: try again after Retry-After seconds",
     504: "The reading took longer than this server allows",

@@ -10,7 +10,7 @@ from typing import Any
 from jobs.records import JobAccepted, JobAnswer, JobLinks, PageStatus
 from ocr.model.errors import ErrorAnswer, Problem
 from ocr.model.options import ALLOWED_PSM
-from ocr.model.result import PageAnswer, Previews, ReadingWarning, ResultAnswer, Word
+from ocr.model.result import Cell, PageAnswer, Previews, ReadingWarning, ResultAnswer, Table, Word
 from web.health import SEEN_WITHIN_S
 from web.openapi.refs import ref
 
@@ -20,6 +20,8 @@ SHAPES = {
     Problem: "Problem",
     ErrorAnswer: "Error",
     Word: "Word",
+    Table: "Table",
+    Cell: "Cell",
     ReadingWarning: "Warning",
     Previews: "Previews",
     PageAnswer: "Page",

@@ -1,0 +1,1 @@
+"""Tables on a page: ruling lines, aligned columns of words, and the grid of cells they make."""
