@@ -51,9 +51,9 @@ def second_engine_failed(why: str) -> ReadingWarning:
     )
 
 
-def second_engine_skipped(budget_s: float) -> ReadingWarning:
+def second_engine_skipped(seconds: float) -> ReadingWarning:
     return ReadingWarning(
         "second_engine_skipped",
-        f"Tesseract alone read this page: PP-OCRv6, which reads doubtful pages better, would have taken it past "
-        f"{budget_s:g} s. Send engine=best to wait for both engines.",
+        f"Tesseract alone read this page: PP-OCRv6, which reads doubtful pages better, would have taken about "
+        f"{seconds:.0f} s more. Send engine=best to wait for both engines.",
     )

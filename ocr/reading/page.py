@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from ocr import preprocess
 from ocr.engines import ppocr as ppocr_engine
 from ocr.input.images import DecodedImage, Pages
-from ocr.model.errors import OcrError, OcrTimeout
+from ocr.model.errors import OcrError
 from ocr.model.options import OcrOptions
 from ocr.model.result import PageResult, ReadingWarning
 from ocr.output.previews import previews
@@ -22,7 +22,7 @@ from ocr.reading.cautions import (
 from ocr.reading.engines import Engines
 from ocr.reading.handwriting import Letters, looks_handwritten, read_as_handwriting, unread_share
 from ocr.reading.policy import Reading
-from ocr.reading.ppocr_pass import read_with_ppocr
+from ocr.reading.ppocr_pass import megapixels_read, read_with_ppocr
 from ocr.reading.tesseract_pass import read_with_tesseract
 
 
@@ -45,7 +45,6 @@ def read_page(
     """Read page `index` with the engines `options.engine` asks for; word boxes come back in the
     upright original page's pixels. Also returns that upright page, which the searchable PDF shows."""
     timings = _Timings()
-    started = time.perf_counter()
     with timings.of("decode"):
         decoded = pages.decode(index)
     with timings.of("preprocess"):
@@ -58,7 +57,7 @@ def read_page(
         handwritten, notes = False, ()
     else:
         reading, handwritten, notes = _with_tesseract(
-            engines, second, decoded, prepared, options, timeout_s=timeout_s, timings=timings, started=started
+            engines, second, decoded, prepared, options, timeout_s=timeout_s, timings=timings
         )
 
     size = decoded.image.size
@@ -87,7 +86,6 @@ def _with_tesseract(
     *,
     timeout_s: float,
     timings: _Timings,
-    started: float,
 ) -> tuple[Reading, bool, tuple[ReadingWarning, ...]]:
     """Tesseract's reading, and PP-OCRv6's beside it where the engine choice asks for it (`second`
     is None when it is off or cannot read the language). Returns the reading kept, whether the
@@ -104,22 +102,12 @@ def _with_tesseract(
     if second is None:
         unreadable = engines.ppocr is not None  # on, but not for this language
         return reading, handwritten, (second_engine_unavailable(options.lang),) if unreadable else ()
-    budget = policy.time_left(options.engine, time.perf_counter() - started)
-    if budget is not None and budget < policy.MIN_SECOND_READING_S:
-        return reading, handwritten, (second_engine_skipped(policy.PAGE_BUDGET_S),)
+    seconds = policy.ppocr_seconds(megapixels_read(reading.prepared, handwritten=handwritten), reading.words)
+    if policy.over_budget(options.engine, seconds):
+        return reading, handwritten, (second_engine_skipped(seconds),)
     try:
         with timings.of("ppocr"):
-            other = read_with_ppocr(
-                second,
-                reading.prepared,
-                decoded,
-                timeout_s=timeout_s if budget is None else min(timeout_s, budget),
-                handwritten=handwritten,
-            )
-    except OcrTimeout as e:  # past the budget, or the request's deadline: the first reading stands
-        over_budget = budget is not None and budget < timeout_s
-        note = second_engine_skipped(policy.PAGE_BUDGET_S) if over_budget else second_engine_failed(e.message)
-        return reading, handwritten, (note,)
+            other = read_with_ppocr(second, reading.prepared, decoded, timeout_s=timeout_s, handwritten=handwritten)
     except OcrError as e:  # the first reading still stands: give it, and say why it is alone
         return reading, handwritten, (second_engine_failed(e.message),)
     handwritten = read_as_handwriting(reading.words, other.words, unread=unread)

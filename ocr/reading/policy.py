@@ -19,10 +19,14 @@ from ocr.preprocess import Prepared
 # (a table or a column Tesseract dropped), or averages fewer than FORM_WORDS_PER_LINE words a
 # line (a form's labels and values, which PP-OCRv6's lines read across; docs/decisions/0024).
 SECOND_ENGINE_BELOW, SECOND_ENGINE_MIN_WORDS, UNREAD_ABOVE, FORM_WORDS_PER_LINE = 88.0, 5, 0.2, 5.0
-# `auto` gives a page at most PAGE_BUDGET_S, both engines together: PP-OCRv6 is not started with
-# less than MIN_SECOND_READING_S left, and is stopped at the budget; Tesseract's reading is then
-# given with a warning. `best` waits for both engines whatever it takes.
-PAGE_BUDGET_S, MIN_SECOND_READING_S = 6.0, 0.5
+# `auto` leaves a page to Tesseract, with a warning, where PP-OCRv6 would take more than
+# PPOCR_BUDGET_S on the 2-core reference machine: its time grows with the megapixels it sees and
+# the letters it reads (fitted on real pages, docs/decisions/0024). Predicted, not timed: the
+# same page reads the same however busy the server is. `best` reads whatever it takes.
+PPOCR_BUDGET_S, SECONDS_PER_MEGAPIXEL, SECONDS_PER_THOUSAND_LETTERS = 8.0, 0.6, 1.7
+# ...and keeps PP-OCRv6's reading of a page of few confident words only when it holds this many
+# times the letters: on a sign both read alike, and PP-OCRv6 splits stray letters off short lines.
+FEW_WORDS_GAIN = 2.0
 # A line keeps Tesseract's words when their mean confidence beats PP-OCRv6's (0-100) by this
 # margin; PP-OCRv6 is surer of itself than Tesseract on the same print.
 TESSERACT_LINE_MARGIN = 5.0
@@ -52,17 +56,31 @@ def wants_second_engine(choice: str, words: tuple[Word, ...], *, handwritten: bo
     )
 
 
-def time_left(choice: str, elapsed_s: float) -> float | None:
-    """Seconds the page's budget leaves PP-OCRv6 after `elapsed_s`; None where there is no budget."""
-    return PAGE_BUDGET_S - elapsed_s if choice == "auto" else None
+def ppocr_seconds(megapixels: float, words: tuple[Word, ...]) -> float:
+    """About how long PP-OCRv6 takes to read a page it sees at `megapixels`, on which Tesseract read `words`."""
+    return SECONDS_PER_MEGAPIXEL * megapixels + SECONDS_PER_THOUSAND_LETTERS * _letters(words) / 1000
+
+
+def over_budget(choice: str, seconds: float) -> bool:
+    """Would PP-OCRv6's `seconds` on the page take `auto` past its budget? `best` has none."""
+    return choice == "auto" and seconds > PPOCR_BUDGET_S
 
 
 def better(tesseract: Reading, ppocr: Reading) -> Reading:
-    """The two readings combined line by line (`auto` and `best`), or PP-OCRv6's alone when
-    Tesseract found nothing it could add."""
+    """The two readings combined line by line; Tesseract's alone where PP-OCRv6 found nothing,
+    or where Tesseract read a few words surely and PP-OCRv6 found no more (a label, a sign)."""
     if not ppocr.words:
         return tesseract
+    few_sure = (
+        len(tesseract.words) < SECOND_ENGINE_MIN_WORDS and mean_confidence(tesseract.words) >= SECOND_ENGINE_BELOW
+    )
+    if few_sure and _letters(ppocr.words) < FEW_WORDS_GAIN * _letters(tesseract.words):
+        return tesseract
     return combined(tesseract, ppocr)
+
+
+def _letters(words: tuple[Word, ...]) -> int:
+    return sum(len(word.text) for word in words)
 
 
 def combined(tesseract: Reading, ppocr: Reading) -> Reading:

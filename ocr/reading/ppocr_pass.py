@@ -20,8 +20,10 @@ from ocr.reading.policy import Reading
 HANDWRITING_LONG_SIDE = 1100
 # Print is read at the size where the x-height of its smaller text is PPOCR_X_HEIGHT_PX: the
 # detector's work grows with the pixels it sees, and larger letters read no better
-# (docs/decisions/0024). A page is never shrunk below MIN_LONG_SIDE.
-PPOCR_X_HEIGHT_PX, MIN_LONG_SIDE = 14.0, 960
+# (docs/decisions/0024). A page is never shrunk below MIN_LONG_SIDE, where its word boxes coarsen.
+PPOCR_X_HEIGHT_PX, MIN_LONG_SIDE = 14.0, 1280
+# rapidocr's own bound on the long side it reads a page at.
+DEFAULT_LONG_SIDE = 2000
 
 
 def read_with_ppocr(
@@ -31,7 +33,7 @@ def read_with_ppocr(
     reads better than as uploaded when the page is faint, noisy or low in contrast. Where OSD
     turned the page, the page is also read unturned, and the reading with more confident letters
     kept: OSD guesses on handwriting, and PP-OCRv6 reads little upside down."""
-    long_side = HANDWRITING_LONG_SIDE if handwritten else print_long_side(prepared)
+    long_side = _long_side(prepared, handwritten=handwritten)
     candidates = [prepared] + [page for page in [unturned(prepared)] if page is not None]
     readings = [
         (candidate, ppocr_words(ppocr, candidate.image, timeout_s=timeout_s, long_side=long_side))
@@ -39,6 +41,17 @@ def read_with_ppocr(
     ]
     prepared, words = max(readings, key=lambda reading: _confident_letters(reading[1]))
     return Reading(prepared, in_original(words, prepared, decoded.image.size), "ppocr")
+
+
+def megapixels_read(prepared: Prepared, *, handwritten: bool) -> float:
+    """How many megapixels PP-OCRv6 will see of the page: its work grows with them."""
+    width, height = prepared.image.size
+    shrink = min(1.0, (_long_side(prepared, handwritten=handwritten) or DEFAULT_LONG_SIDE) / max(width, height))
+    return width * height * shrink * shrink / 1e6
+
+
+def _long_side(prepared: Prepared, *, handwritten: bool) -> int | None:
+    return HANDWRITING_LONG_SIDE if handwritten else print_long_side(prepared)
 
 
 def print_long_side(prepared: Prepared) -> int | None:
