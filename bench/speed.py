@@ -51,7 +51,7 @@ def measure(
         found[mode]["latency"] = {}
     for name in IMAGES:
         path, text = images[name]
-        repeats = {"webcam": args.frame_repeats, "phone_12mp": args.photo_repeats}.get(name, args.repeats)
+        repeats = {"webcam": args.frame_repeats, "a4_scan": args.repeats}.get(name, args.photo_repeats)
         pairs = compare({mode: (url, masters[mode]) for mode, url in servers.items()}, path, text, repeats)
         for mode, url in servers.items():
             found[mode]["latency"][name] = pairs[mode] | {"breakdown": breakdown(url, path)}
@@ -82,7 +82,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=11, help="rounds for the A4 scan (default 11)")
     # a frame takes a fraction of the A4 page's time: more rounds steady its median for little
     parser.add_argument("--frame-repeats", type=int, default=21, help="rounds for the webcam frame (default 21)")
-    parser.add_argument("--photo-repeats", type=int, default=5, help="rounds for the 12 MP photo (default 5)")
+    parser.add_argument("--photo-repeats", type=int, default=5, help="rounds for each 12 MP photo (default 5)")
     parser.add_argument(
         "--rounds", type=int, default=8, help="rounds of one request alone and two at once, per server (default 8)"
     )

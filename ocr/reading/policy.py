@@ -17,8 +17,9 @@ from ocr.preprocess import Prepared
 # under SECOND_ENGINE_BELOW (clean print reads above it; receipts and forms read below it and gain
 # most, docs/decisions/0013), left at least UNREAD_ABOVE of the page's letter-like marks unread
 # (a table or a column Tesseract dropped), or averages fewer than FORM_WORDS_PER_LINE words a
-# line (a form's labels and values, which PP-OCRv6's lines read across; docs/decisions/0024).
-SECOND_ENGINE_BELOW, SECOND_ENGINE_MIN_WORDS, UNREAD_ABOVE, FORM_WORDS_PER_LINE = 88.0, 5, 0.2, 5.0
+# line (a form's labels and values, which PP-OCRv6's lines read across, or a line-numbered
+# deposition; docs/decisions/0024).
+SECOND_ENGINE_BELOW, SECOND_ENGINE_MIN_WORDS, UNREAD_ABOVE, FORM_WORDS_PER_LINE = 88.0, 5, 0.2, 6.0
 # `auto` leaves a page to Tesseract, with a warning, where PP-OCRv6 would take more than
 # PPOCR_BUDGET_S on the 2-core reference machine: its time grows with the megapixels it sees and
 # the letters it reads (fitted on real pages, docs/decisions/0024). Predicted, not timed: the
