@@ -50,9 +50,9 @@ class OcrOptions:
 
 
 def lang_pattern(languages: Collection[str]) -> str:
-    """Installed languages joined by '+' (one named twice is read once)."""
+    """'auto', or installed languages joined by '+' (one named twice is read once)."""
     names = _alternatives(lang for lang in languages if lang != "osd")
-    return rf"^{names}(?:\+{names})*$"
+    return rf"^(?:{AUTO}|{names}(?:\+{names})*)$"
 
 
 def steps_pattern(step_names: Collection[str]) -> str:
@@ -101,14 +101,18 @@ def _parse_engine(raw: str | None, engines: Collection[str]) -> str:
 def _parse_lang(raw: str | None, languages: Collection[str]) -> str:
     if raw is None:
         return DEFAULT_LANG
+    if raw == AUTO:  # identified page by page (ocr/reading/language.py)
+        return AUTO
     installed = ", ".join(sorted(languages))
     names = raw.split("+")
     for name in names:
         if not _LANG_NAME.fullmatch(name):
             raise InvalidOption(
-                f"lang {raw[:40]!r} is not valid: use installed language codes "
+                f"lang {raw[:40]!r} is not valid: use 'auto' or installed language codes "
                 f"joined by '+', e.g. 'eng' or 'eng+deu'; installed: {installed}"
             )
+        if name == AUTO:
+            raise InvalidOption(f"lang 'auto' finds the language a page is in: send it alone; installed: {installed}")
         if name == "osd":
             raise InvalidOption(f"'osd' is orientation data, not a language to read; installed: {installed}")
         if name not in languages:
