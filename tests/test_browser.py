@@ -256,6 +256,9 @@ def test_upload_page_sends_the_engine_and_shows_which_read_the_text(open_page, p
     meta = page.locator("#result-meta")
     expect(meta).to_contain_text(re.compile(r"confidence [\d.]+ · read by Tesseract · "), timeout=30_000)
     assert page.evaluate("window.postedFields")[0]["engine"] == "tesseract"
+    # with more than one language installed (make test installs TEST_LANGS), the pages detect it
+    expect(meta).to_contain_text("read by Tesseract · language eng (detected) · ")
+    assert page.evaluate("window.postedFields")[0]["lang"] == "auto"
 
 
 def test_a_combined_reading_names_both_engines_and_whose_each_word_is(open_page, client, photo):

@@ -1,6 +1,7 @@
 """lang=auto: pages in English, French, German, Greek and Russian are read in their own language
 without being told it, as well as when it is given; a language Tesseract lacks is named in a warning."""
 
+import io
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -74,3 +75,9 @@ def test_hocr_and_alto_name_the_language_found(client):
 def test_too_little_text_names_no_language():
     assert identify("Total 12", {"eng", "fra"}) is None
     assert identify("Le chat dort sur le lit de la chambre", {"eng", "fra"}) == "fra"
+
+
+def test_the_result_page_shows_the_language_found(client):
+    form = {"image": (io.BytesIO(encode(draw_text(PAGES["deu"]))), "brief.png"), "lang": "auto"}
+    page = client.post("/ocr", data=form, headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "language deu (detected)" in page

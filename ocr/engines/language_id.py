@@ -16,15 +16,20 @@ LINGUA_CODES = {"nor": "nob"}
 MIN_WORDS, MIN_CONFIDENCE = 5, 0.5
 
 
+def words(text: str) -> list[str]:
+    """The text's words of at least two letters: what identification goes by."""
+    return [word for word in text.split() if sum(ch.isalpha() for ch in word) >= 2]
+
+
 def identify(text: str, candidates: Collection[str]) -> str | None:
     """The Tesseract code of the language among `candidates` that `text` is in, or None when it cannot tell."""
-    words = [word for word in text.split() if sum(ch.isalpha() for ch in word) >= 2]
+    found = words(text)
     languages = {code: language for code in candidates if (language := _language(code)) is not None}
-    if len(words) < MIN_WORDS or not languages:
+    if len(found) < MIN_WORDS or not languages:
         return None
     if len(languages) == 1:
         return next(iter(languages))
-    best = _detector(frozenset(languages.values())).compute_language_confidence_values(" ".join(words))[0]
+    best = _detector(frozenset(languages.values())).compute_language_confidence_values(" ".join(found))[0]
     if best.value < MIN_CONFIDENCE:
         return None
     return next(code for code, language in languages.items() if language == best.language)

@@ -50,9 +50,9 @@ class OcrOptions:
 
 
 def lang_pattern(languages: Collection[str]) -> str:
-    """'auto', or installed languages joined by '+' (one named twice is read once)."""
-    names = _alternatives(lang for lang in languages if lang != "osd")
-    return rf"^(?:{AUTO}|{names}(?:\+{names})*)$"
+    """Installed languages or 'auto' joined by '+' (one named twice is read once; auto wins)."""
+    names = _alternatives([*(lang for lang in languages if lang != "osd"), AUTO])
+    return rf"^{names}(?:\+{names})*$"
 
 
 def steps_pattern(step_names: Collection[str]) -> str:
@@ -101,8 +101,6 @@ def _parse_engine(raw: str | None, engines: Collection[str]) -> str:
 def _parse_lang(raw: str | None, languages: Collection[str]) -> str:
     if raw is None:
         return DEFAULT_LANG
-    if raw == AUTO:  # identified page by page (ocr/reading/language.py)
-        return AUTO
     installed = ", ".join(sorted(languages))
     names = raw.split("+")
     for name in names:
@@ -112,7 +110,7 @@ def _parse_lang(raw: str | None, languages: Collection[str]) -> str:
                 f"joined by '+', e.g. 'eng' or 'eng+deu'; installed: {installed}"
             )
         if name == AUTO:
-            raise InvalidOption(f"lang 'auto' finds the language a page is in: send it alone; installed: {installed}")
+            continue
         if name == "osd":
             raise InvalidOption(f"'osd' is orientation data, not a language to read; installed: {installed}")
         if name not in languages:
@@ -120,7 +118,9 @@ def _parse_lang(raw: str | None, languages: Collection[str]) -> str:
                 f"lang {name!r} is not installed; installed: {installed}. "
                 f"Install more with: sudo apt-get install tesseract-ocr-{name.lower().replace('_', '-')}"
             )
-    return "+".join(dict.fromkeys(names))
+    # auto finds each page's language (ocr/reading/language.py); named beside languages (a form's
+    # list, a query's and a body's lang joined), it wins over them
+    return AUTO if AUTO in names else "+".join(dict.fromkeys(names))
 
 
 def _parse_psm(raw: str | None) -> int | None:

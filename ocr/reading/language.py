@@ -29,9 +29,10 @@ def read_page(
     candidates = set(installed) | set(language_id.WIDELY_USED)
     found = language_id.identify(result.text, candidates)
     others = [lang for lang in installed if lang != first]
-    if found is None and others and len(result.words) >= language_id.MIN_WORDS:
-        # another script read as Latin letters is too garbled to identify: Tesseract reads it with
-        # every other installed language (Greek, Cyrillic...), and that reading is identified instead
+    if found is None and others and len(language_id.words(result.text)) < language_id.MIN_WORDS <= len(result.words):
+        # marks read, but hardly a word among them: another script (Cyrillic...) the first language
+        # cannot spell. Tesseract reads the page with every other installed language, and that
+        # reading is identified instead. Latin-script garble (handwriting) is not read again.
         alone = replace(options, engine="tesseract")
         probe, _ = _read(pages, index, alone, "+".join(others), timeout_s=timeout_s, engines=engines)
         found = language_id.identify(probe.text, candidates)

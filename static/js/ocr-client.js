@@ -13,9 +13,7 @@ let downloadUrl = null;
 function selectedOptions() {
   const fields = {};
   const lang = $("lang-select");
-  const chosen = lang ? [...lang.selectedOptions].map((o) => o.value) : [];
-  // "Detect the language" wins over languages picked beside it: auto cannot be combined
-  if (lang) fields.lang = chosen.includes("auto") ? "auto" : chosen.join("+") || defaultLang;
+  if (lang) fields.lang = [...lang.selectedOptions].map((o) => o.value).join("+") || defaultLang;
   const preprocess = $("preprocess-select");
   if (preprocess) fields.preprocess = preprocess.value;
   const engine = $("engine-select");
@@ -101,8 +99,8 @@ function showResult(result) {
   $("result-meta").textContent = [
     pages.length > 1 ? `${pages.length} pages` : null,
     `${result.words.length} words`, `confidence ${result.confidence}`,
-    result.detected_lang ? `language ${result.detected_lang} (detected)` : null,
-    result.engine ? `read by ${engineName(result.engine)}` : null, `${seconds} s`,
+    result.engine ? `read by ${engineName(result.engine)}` : null,
+    result.detected_lang ? `language ${result.detected_lang} (detected)` : null, `${seconds} s`,
   ].filter(Boolean).join(" · ");
   if (failed.length) showError(`Some pages could not be read: ${failed.join("; ")}`);
   if (downloadUrl) URL.revokeObjectURL(downloadUrl);
