@@ -8,6 +8,7 @@ from ocr.input.images import DecodedImage, Pages
 from ocr.model.options import AUTO, DEFAULT_LANG, OcrOptions
 from ocr.model.result import PageResult, ReadingWarning
 from ocr.reading import page
+from ocr.reading.cautions import LOW_CONFIDENCE
 from ocr.reading.engines import Engines
 
 # The reading in the language identified is kept unless the first was surer by more than this
@@ -26,6 +27,10 @@ def read_page(
     installed = tesseract_data.installed_languages()
     first = DEFAULT_LANG if DEFAULT_LANG in installed else installed[0]
     result, decoded = _read(pages, index, options, first, timeout_s=timeout_s, engines=engines)
+    if result.confidence < LOW_CONFIDENCE[result.engine]:
+        # a reading its engine doubts (handwriting, a poor photo) is too garbled to tell: lingua's
+        # trigrams name a language for any garble, sure of it. The page is read once.
+        return result, decoded
     candidates = set(installed) | set(language_id.WIDELY_USED)
     found = language_id.identify(result.text, candidates)
     others = [lang for lang in installed if lang != first]
