@@ -21,7 +21,10 @@ export PIP_NO_BINARY := tesserocr
 # for `make run` alone: the private Redis of the job queue, and nginx (with Lua, for its 408)
 # in front of gunicorn, openssl for HTTPS=1; workers elsewhere need only Tesseract
 SERVER_PACKAGES := redis-server nginx libnginx-mod-http-lua openssl
-TEST_PACKAGES := $(SERVER_PACKAGES) chromium fonts-dejavu-core fonts-liberation fonts-dkg-handwriting
+# the languages the tests read with lang=auto and by name: two Latin-script ones and two other scripts
+TEST_LANGS := fra deu ell rus
+TEST_PACKAGES := $(SERVER_PACKAGES) chromium fonts-dejavu-core fonts-liberation fonts-dkg-handwriting \
+	$(addprefix tesseract-ocr-,$(TEST_LANGS))
 
 .PHONY: run worker test test-fast system-deps server-deps test-system-deps pipenv bench-accuracy bench-speed bench-faults lint
 

@@ -17,7 +17,7 @@ from ocr.engines.ppocr import ChildPool, Ppocr
 from ocr.model.errors import OcrError
 from ocr.reading.engines import Engines
 from settings import Settings
-from web import api, auth, errors, headers, health, metrics, openapi, page_settings, pages, requestlog
+from web import api, auth, errors, headers, health, metrics, openapi, page_settings, pages, requestlog, suggestions
 from web.export import bp as export_api
 from web.jobs import bp as jobs_api
 from web.metrics import MeteredSlotPool
@@ -49,6 +49,7 @@ def create_app(
     app.extensions["jobs"] = _jobs(settings, slot_dir, engines)
 
     app.register_blueprint(pages.bp)  # the pages and /languages
+    app.register_blueprint(suggestions.bp)  # /suggestions, open: a dictionary lookup for the editor
     app.register_blueprint(health.bp)  # /health, /health/live and /health/ready, open
     app.register_blueprint(openapi.bp)  # /openapi.json, built from the code, and /docs
     # the API: POST /ocr, /jobs and POST /export, each blueprint guarded by its OCR_API_KEYS hook

@@ -14,10 +14,13 @@ from PIL import Image, ImageDraw, ImageFont
 
 from app import create_app
 from ocr.engines.ppocr import ChildPool
+from ocr.engines.tesseract_data import installed_languages
 
 ROOT = Path(__file__).resolve().parent.parent
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 SAMPLE_TEXT = "Quick brown foxes jump over 42 lazy dogs"
+# how a refused lang's message lists this machine's languages (make test installs more than eng)
+INSTALLED = "installed: " + ", ".join(installed_languages())
 # One pool of warm PP-OCRv6 children, lent to the apps the tests build: a child takes seconds to load.
 PPOCR_POOL = ChildPool()
 # The full tier: tests that need more than the Flask test client and the engines (Chromium,

@@ -256,6 +256,9 @@ def test_upload_page_sends_the_engine_and_shows_which_read_the_text(open_page, p
     meta = page.locator("#result-meta")
     expect(meta).to_contain_text(re.compile(r"confidence [\d.]+ · read by Tesseract · "), timeout=30_000)
     assert page.evaluate("window.postedFields")[0]["engine"] == "tesseract"
+    # with more than one language installed (make test installs TEST_LANGS), the pages detect it
+    expect(meta).to_contain_text("read by Tesseract · language eng (detected) · ")
+    assert page.evaluate("window.postedFields")[0]["lang"] == "auto"
 
 
 def test_a_combined_reading_names_both_engines_and_whose_each_word_is(open_page, client, photo):
@@ -438,6 +441,45 @@ def test_tab_selects_each_doubtful_word_and_escape_lets_tab_leave(open_page, uns
     expect(editor).not_to_be_focused()  # not trapped: Escape, then Tab leaves
     page.click("#edit-button")
     assert page.locator("#ocr-text mark.doubtful").all_inner_texts() == [marked[0], *marked[2:]]
+
+
+def test_a_doubtful_word_offers_the_dictionarys_spellings_by_mouse_and_keyboard(open_page, unsure_photo):
+    page = open_page("/")
+    page.select_option("#engine-select", "tesseract")
+    page.select_option("#lang-select", "eng")
+    reading = read_on_page(page, unsure_photo)
+    marked = page.locator("#ocr-text mark.doubtful").all_inner_texts()
+    spellings = [
+        page.request.get(page.url + "suggestions", params={"word": word, "lang": "eng"}).json()["suggestions"]
+        for word in marked[:2]
+    ]
+    assert len(spellings[0]) >= 2 and spellings[1]  # the pixelated print reads as near-words
+    page.click("#edit-button")
+    editor = page.locator("#ocr-editor")
+    suggestions, buttons = page.locator("#suggestions"), page.locator("#suggestions button")
+    expect(suggestions).to_be_hidden()
+
+    page.keyboard.press("Tab")  # the first doubtful word: its spellings, as GET /suggestions gives them
+    expect(page.locator("#suggestions-word")).to_have_text(marked[0])
+    expect(buttons).to_have_text(spellings[0])
+    page.keyboard.press("ArrowDown")  # into the buttons, along them, and Enter chooses
+    expect(buttons.first).to_be_focused()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    expect(editor).to_be_focused()
+    expect(suggestions).to_be_hidden()
+    at = reading["text"].index(marked[0])
+    corrected = reading["text"][:at] + spellings[0][1] + reading["text"][at + len(marked[0]) :]
+    assert editor.input_value() == corrected
+
+    page.keyboard.press("Tab")  # Tab goes on to the next doubtful word, as without suggestions
+    expect(page.locator("#suggestions-word")).to_have_text(marked[1])
+    buttons.first.click()  # and a click chooses too
+    expect(editor).to_be_focused()
+    at = corrected.index(marked[1], at + len(spellings[0][1]))
+    assert editor.input_value() == corrected[:at] + spellings[1][0] + corrected[at + len(marked[1]) :]
+    page.click("#edit-button")  # Done: the words chosen are no longer doubtful
+    expect(page.locator("#ocr-text mark.doubtful")).to_have_count(len(marked) - 2)
 
 
 def test_read_aloud_speaks_the_corrected_text_and_stop_cancels_it(open_page, photo):

@@ -41,6 +41,7 @@ PATHS = {
     "/health/live",
     "/health/ready",
     "/languages",
+    "/suggestions",
     "/metrics",
 }
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"

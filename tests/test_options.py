@@ -20,6 +20,8 @@ def test_defaults():
 
 
 def test_valid_values():
+    assert parse(lang="auto").lang == "auto"  # found page by page
+    assert parse(lang="eng+auto").lang == "auto"  # a form's list may send both: auto wins
     options = parse(lang="eng+deu", psm="6", preprocess="grayscale, binarize")
     assert options == OcrOptions(lang="eng+deu", psm=6, steps=("grayscale", "binarize"))
     assert options.preprocess == "grayscale,binarize"
@@ -47,6 +49,7 @@ def test_options_are_frozen():
         ({"lang": "../../etc/passwd"}, "joined by '+'"),
         ({"lang": "eng -c x=1"}, "joined by '+'"),
         ({"lang": "eng+"}, "joined by '+'"),
+        ({"lang": "auto+xx"}, "'xx' is not installed"),
         ({"psm": "abc"}, "allowed: 1, 3, 4"),
         ({"psm": "0"}, "not supported"),
         ({"psm": "2"}, "not supported"),

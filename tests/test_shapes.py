@@ -96,7 +96,8 @@ def test_every_answer_is_its_schema_and_every_schema_key_is_in_some_answer(spec,
     answers.check(single, "Result")
     with_previews, _ = read(client, encode(draw_text("Quick brown foxes")), previews="1")
     answers.check(with_previews, "Result")
-    two_pages, result = read(client, document(["First page of two", "Second page of two"]), previews="1")
+    pages = ["The first page of this short letter", "The second page of this short letter"]
+    two_pages, result = read(client, document(pages), previews="1", lang="auto")  # detected_lang too
     assert [word["page"] for word in two_pages["words"]][-1] == 2
     answers.check(two_pages, "Result")
     # a document with a page that could not be read, and warnings, as the reading makes them
@@ -142,7 +143,7 @@ def test_a_page_record_is_every_field_in_json_and_reads_back_the_same(client):
 def test_the_jobs_answers_are_their_schemas(spec, jobs_app):
     answers = Answers(spec)
     client = jobs_app.test_client()
-    _, result = read(client, encode(draw_text("Quick brown foxes")))
+    _, result = read(client, encode(draw_text("The first page of this short letter")), lang="auto")
     response = client.post("/jobs", data=document(["One", "Two"]), content_type="application/pdf")
     accepted = response.get_json()
     answers.check(accepted, "JobAccepted")

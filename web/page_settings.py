@@ -44,7 +44,8 @@ def page_settings(*, choices: Sequence[str], languages: Sequence[str], max_uploa
         "choices": [_choice(value, alone=len(readers) == 1) for value in choices],
         "default_choice": AUTO,
         "languages": list(languages),
-        "default_lang": DEFAULT_LANG,
+        # with a choice of languages, the page finds each page's own (lang=auto)
+        "default_lang": AUTO if len(languages) > 1 else DEFAULT_LANG,
         "box_confidence": BOX_CONFIDENCE,
         "max_upload_bytes": max_upload_bytes,
         "jobs_kept": _for_people(job_ttl_s),  # how long a finished job can still be opened

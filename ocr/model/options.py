@@ -50,8 +50,8 @@ class OcrOptions:
 
 
 def lang_pattern(languages: Collection[str]) -> str:
-    """Installed languages joined by '+' (one named twice is read once)."""
-    names = _alternatives(lang for lang in languages if lang != "osd")
+    """Installed languages or 'auto' joined by '+' (one named twice is read once; auto wins)."""
+    names = _alternatives([*(lang for lang in languages if lang != "osd"), AUTO])
     return rf"^{names}(?:\+{names})*$"
 
 
@@ -106,9 +106,11 @@ def _parse_lang(raw: str | None, languages: Collection[str]) -> str:
     for name in names:
         if not _LANG_NAME.fullmatch(name):
             raise InvalidOption(
-                f"lang {raw[:40]!r} is not valid: use installed language codes "
+                f"lang {raw[:40]!r} is not valid: use 'auto' or installed language codes "
                 f"joined by '+', e.g. 'eng' or 'eng+deu'; installed: {installed}"
             )
+        if name == AUTO:
+            continue
         if name == "osd":
             raise InvalidOption(f"'osd' is orientation data, not a language to read; installed: {installed}")
         if name not in languages:
@@ -116,7 +118,9 @@ def _parse_lang(raw: str | None, languages: Collection[str]) -> str:
                 f"lang {name!r} is not installed; installed: {installed}. "
                 f"Install more with: sudo apt-get install tesseract-ocr-{name.lower().replace('_', '-')}"
             )
-    return "+".join(dict.fromkeys(names))
+    # auto finds each page's language (ocr/reading/language.py); named beside languages (a form's
+    # list, a query's and a body's lang joined), it wins over them
+    return AUTO if AUTO in names else "+".join(dict.fromkeys(names))
 
 
 def _parse_psm(raw: str | None) -> int | None:

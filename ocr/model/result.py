@@ -36,6 +36,9 @@ Timings = TypeAliasType(
 Confidence = Annotated[float, Schema(minimum=0, maximum=100)]
 MeanConfidence = Annotated[float, Schema(minimum=0, maximum=100, description="Mean word confidence")]
 StepsApplied = Annotated[list[str], Schema(description="The steps applied")]
+DetectedLang = Annotated[
+    str, Schema(description="lang=auto only, when the language could be told: the language the text is in")
+]
 StepParams = Annotated[dict[str, dict], Schema(description="What each step measured and chose")]
 
 
@@ -103,7 +106,7 @@ class ReadingWarning:
         str,
         Schema(
             description="low_confidence, handwriting_suspected, second_engine_unavailable, "
-            "second_engine_failed or second_engine_skipped; more may be added"
+            "second_engine_failed, second_engine_skipped or language_not_installed; more may be added"
         ),
     ]
     message: str
@@ -126,6 +129,7 @@ class PageResult:
     engine: str = "tesseract"  # "tesseract", "ppocr", or "tesseract+ppocr" when lines of both were kept
     dpi: float | None = None  # the resolution the file declares, when plausible; not in the JSON answers
     tables: tuple[Table, ...] = ()  # the tables found among the words, each cell filled with them
+    detected_lang: str | None = None  # lang=auto only: the language identified, None when it could not tell
 
     @property
     def text(self) -> str:
@@ -151,6 +155,8 @@ class PageResult:
             "warnings": [_fields(w) for w in self.warnings],
             "tables": [table.to_dict() for table in self.tables],
         }
+        if self.detected_lang is not None:
+            page["detected_lang"] = self.detected_lang
         if self.previews is not None:
             page["previews"] = self.previews
         if self.error is not None:
@@ -198,6 +204,12 @@ class OcrResult:
         return tuple(table for page in self.pages for table in page.tables)
 
     @property
+    def detected_lang(self) -> str | None:
+        """lang=auto only: the language identified on most pages (the first of a tie), None when none was."""
+        found = [page.detected_lang for page in self.pages if page.detected_lang is not None]
+        return max(dict.fromkeys(found), key=found.count) if found else None
+
+    @property
     def engine(self) -> str:
         """The engine that read every page, or the engines joined by '+'."""
         read = [page for page in self.pages if page.error is None]
@@ -238,6 +250,8 @@ class OcrResult:
             "warnings": [_fields(w) for w in self.warnings],
             "tables": [table.to_dict() for table in first.tables],
         }
+        if self.detected_lang is not None:
+            answer["detected_lang"] = self.detected_lang
         if first.previews is not None:
             answer["previews"] = first.previews
         if len(self.pages) > 1:
@@ -275,6 +289,7 @@ class PageAnswer(TypedDict):
     timings_ms: Timings
     warnings: list[ReadingWarning]
     tables: Annotated[list[Table], Schema(description="The tables found on the page; [] when none was")]
+    detected_lang: NotRequired[DetectedLang]
     previews: NotRequired[Previews]
     error: NotRequired[Annotated[Problem, Schema(description="Why the page could not be read")]]
 
@@ -314,6 +329,7 @@ class ResultAnswer(TypedDict):
     tables: Annotated[
         list[DocumentTable], Schema(description="The tables found, every page's in a document; [] when none was")
     ]
+    detected_lang: NotRequired[DetectedLang]
     previews: NotRequired[Previews]
     pages: NotRequired[Annotated[list[PageAnswer], Schema(description="Documents of more than one page only")]]
 

@@ -81,6 +81,8 @@ def _hocr_page(body: ET.Element, page: PageResult) -> None:
     if page.dpi:
         title += f"; scan_res {round(page.dpi)} {round(page.dpi)}"
     div = ET.SubElement(body, "div", {"class": "ocr_page", "id": f"page_{n}", "title": title})
+    if page.detected_lang is not None:  # lang=auto's finding, as Tesseract names languages in its hOCR
+        div.set("lang", page.detected_lang)
     counts = {"block": 0, "par": 0, "line": 0, "word": 0}
 
     def child(parent: ET.Element, tag: str, kind: str, cls: str, title: str) -> ET.Element:
@@ -145,6 +147,8 @@ def _alto_page(parent: ET.Element, page: PageResult) -> None:
         composed = child(space, "ComposedBlock", "cblock", block.box)
         for paragraph in block.members:
             text_block = child(composed, "TextBlock", "block", paragraph.box)
+            if page.detected_lang is not None:  # lang=auto's finding; ALTO 3 gives a language to blocks
+                text_block.set("LANG", page.detected_lang)
             for line in paragraph.members:
                 text_line = child(text_block, "TextLine", "line", line.box)
                 for word, following in zip(line.members, (*line.members[1:], None), strict=True):

@@ -12,7 +12,7 @@ from ocr.model.options import OcrOptions
 from ocr.model.result import OcrResult, PageResult
 from ocr.output import pdf_overlay, renderings, searchable
 from ocr.output.pictures import Picture, picture
-from ocr.reading import page, tables
+from ocr.reading import language, tables
 from ocr.reading.engines import Engines
 from ocr.slots import SlotPool
 
@@ -76,7 +76,7 @@ def render(
     pictures = fmt == "pdf" and not images.is_pdf(data)
 
     def read(pages: images.Pages, index: int) -> tuple[PageResult, Picture | None]:
-        result, decoded = page.read_page(pages, index, options, timeout_s=limits.timeout_s, engines=engines)
+        result, decoded = language.read_page(pages, index, options, timeout_s=limits.timeout_s, engines=engines)
         return result, picture(decoded) if pictures else None
 
     outcomes = _each_page(data, limits, engines.slots, read)

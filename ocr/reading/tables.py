@@ -6,7 +6,7 @@ from dataclasses import replace
 from ocr.input.images import DecodedImage, Pages
 from ocr.model.options import OcrOptions
 from ocr.model.result import PageResult
-from ocr.reading import page
+from ocr.reading import language
 from ocr.reading.engines import Engines
 from ocr.tables.find import find_tables
 
@@ -14,8 +14,8 @@ from ocr.tables.find import find_tables
 def read_page(
     pages: Pages, index: int, options: OcrOptions, *, timeout_s: float, engines: Engines
 ) -> tuple[PageResult, DecodedImage]:
-    """page.read_page(), and the tables among the words it kept (timed as `tables`)."""
-    result, decoded = page.read_page(pages, index, options, timeout_s=timeout_s, engines=engines)
+    """language.read_page(), and the tables among the words it kept (timed as `tables`)."""
+    result, decoded = language.read_page(pages, index, options, timeout_s=timeout_s, engines=engines)
     return with_tables(result, decoded), decoded
 
 

@@ -99,7 +99,8 @@ function showResult(result) {
   $("result-meta").textContent = [
     pages.length > 1 ? `${pages.length} pages` : null,
     `${result.words.length} words`, `confidence ${result.confidence}`,
-    result.engine ? `read by ${engineName(result.engine)}` : null, `${seconds} s`,
+    result.engine ? `read by ${engineName(result.engine)}` : null,
+    result.detected_lang ? `language ${result.detected_lang} (detected)` : null, `${seconds} s`,
   ].filter(Boolean).join(" · ");
   if (failed.length) showError(`Some pages could not be read: ${failed.join("; ")}`);
   if (downloadUrl) URL.revokeObjectURL(downloadUrl);

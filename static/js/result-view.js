@@ -4,6 +4,7 @@
 // and a doubtful word a <mark> around the word's own characters.
 
 import { engines } from "./page-settings.js";
+import { focusSuggestions, hideSuggestions, onSuggestionKeys, showSuggestions } from "./suggestions-view.js";
 
 const $ = (id) => document.getElementById(id);
 // How the editor shows a page break: a line of its own, since a textarea shows no form feed.
@@ -23,7 +24,8 @@ let before = ""; // the editor's value before the last input
 export function showText(result) {
   closeEditor(false);
   const marks = doubtfulWords(result);
-  shown = { text: result.text, original: result.text, marks, lang: result.lang || "", editable: true };
+  const lang = result.detected_lang || (result.lang === "auto" ? "" : result.lang) || "";
+  shown = { text: result.text, original: result.text, marks, lang, editable: true };
   render();
   const readers = new Set((result.pages || [result]).flatMap((page) => page.words || []).map(engineOf));
   $("doubtful-threshold").textContent = [...readers].sort().map((engine) =>
@@ -195,6 +197,7 @@ function closeEditor(keep = true) {
   }
   editor.hidden = true;
   pre.hidden = false;
+  hideSuggestions();
   $("editor-hint").hidden = true;
   editButton.textContent = "Edit";
   editButton.setAttribute("aria-pressed", "false");
@@ -212,6 +215,7 @@ editButton.addEventListener("click", () => {
 // Marks follow the text as it is typed: those after the change move, a changed one is dropped.
 editor.addEventListener("focus", () => { before = editor.value; tabLeaves = false; });
 editor.addEventListener("input", () => {
+  suggestFor(undefined);
   const after = editor.value;
   let prefix = 0;
   while (prefix < before.length && prefix < after.length && before[prefix] === after[prefix]) prefix += 1;
@@ -249,6 +253,48 @@ editor.addEventListener("keydown", (event) => {
   event.preventDefault();
   editor.setSelectionRange(target.start, target.end);
   scrollToSelection(target.start);
+  suggestFor(target);
+});
+
+// --- suggestions for the doubtful word the caret is in ---
+
+/** The doubtful word holding the editor's selection, or undefined. */
+function selectedMark() {
+  const { selectionStart, selectionEnd } = editor;
+  return shown.marks.find((mark) => mark.start <= selectionStart && selectionEnd <= mark.end);
+}
+
+let suggested = null; // the mark whose suggestions are shown
+
+function suggestFor(mark) {
+  if (mark === suggested) return;
+  suggested = mark;
+  if (!mark) {
+    hideSuggestions();
+    return;
+  }
+  showSuggestions(editor.value.slice(mark.start, mark.end), shown.lang, (spelling) => {
+    editor.focus();
+    editor.setSelectionRange(mark.start, mark.end);
+    // as typing it would: the input event moves the marks, and undo takes the word back
+    if (!document.execCommand("insertText", false, spelling)) {
+      editor.setRangeText(spelling, mark.start, mark.end, "end");
+      editor.dispatchEvent(new Event("input"));
+    }
+    suggestFor(undefined);
+  });
+}
+
+// a click or the arrows into a doubtful word shows its suggestions; out of it, they go
+for (const type of ["mouseup", "keyup"]) {
+  editor.addEventListener(type, (event) => { if (event.key !== "Tab") suggestFor(selectedMark()); });
+}
+editor.addEventListener("keydown", (event) => {
+  if (event.key === "ArrowDown" && !event.shiftKey && selectedMark() && focusSuggestions()) event.preventDefault();
+});
+onSuggestionKeys(() => {
+  editor.focus();
+  if (suggested) editor.setSelectionRange(suggested.start, suggested.end);
 });
 
 /** Bring the selection into view: a textarea scrolls to its caret only while typing. */

@@ -42,7 +42,8 @@ def option_schemas() -> dict[str, dict]:
             "default": "eng",
             "description": (
                 f"Installed languages joined by '+': {', '.join(languages)}. Default eng. "
-                "See GET /languages for their names."
+                "auto: each page is read once, its language identified, and read again in it when it "
+                "differs; the answer names it as detected_lang. See GET /languages for their names."
             ),
             "examples": ["+".join(languages[:2])],
         },

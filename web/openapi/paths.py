@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from ocr.dictionary.dictionaries import SPELLCHECKER_LANGUAGES
+from ocr.dictionary.suggest import MAX_SUGGESTIONS, MAX_WORD
 from ocr.input.images import SUPPORTED
 from ocr.output import word_document
 from web import export
@@ -23,6 +25,7 @@ def paths(metrics_key: bool) -> dict:
         "/health/live": {"get": _live()},
         "/health/ready": {"get": _ready()},
         "/languages": {"get": _languages()},
+        "/suggestions": {"get": _suggestions()},
         "/metrics": {"get": _metrics(metrics_key)},
     }
 
@@ -233,6 +236,32 @@ def _languages() -> dict:
         "responses": {
             "200": json_answer("The languages", "Languages"),
         },
+    }
+
+
+def _suggestions() -> dict:
+    word = {"type": "string", "minLength": 1, "maxLength": 4 * MAX_WORD}
+    return {
+        "operationId": "suggestions",
+        "tags": ["reading"],
+        "summary": "Spellings a doubtful word may have had, from a dictionary of its language",
+        "description": (
+            f"At most {MAX_SUGGESTIONS}, best first: the words it reads as once letters OCR confuses are "
+            "undone (rn/m, cl/d, 1/l, 0/o), then the dictionary's nearest words, the most used first. English "
+            f"comes from symspellpy's list, {', '.join(SPELLCHECKER_LANGUAGES)} from pyspellchecker's. "
+            "Numbers, codes and languages without a dictionary get an empty list."
+        ),
+        "parameters": [
+            {"name": "word", "in": "query", "required": True, "schema": word, "example": "rnodern"},
+            {
+                "name": "lang",
+                "in": "query",
+                "schema": {"type": "string", "maxLength": 200, "default": "eng"},
+                "description": "The reading's language as Tesseract names it; of eng+fra, the first with a dictionary",
+                "example": "fra",
+            },
+        ],
+        "responses": {"200": json_answer("The suggestions", "Suggestions"), **errors(400, 500)},
     }
 
 

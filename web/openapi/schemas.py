@@ -8,6 +8,7 @@ the model stays plain Python, and a reading never pays for a validation library 
 from typing import Any
 
 from jobs.records import JobAccepted, JobAnswer, JobLinks, PageStatus
+from ocr.dictionary.suggest import MAX_SUGGESTIONS
 from ocr.model.errors import ErrorAnswer, Problem
 from ocr.model.options import ALLOWED_PSM
 from ocr.model.result import Cell, PageAnswer, Previews, ReadingWarning, ResultAnswer, Table, Word
@@ -154,6 +155,14 @@ def _operations_schemas() -> dict:
                 "tessdata": {**string, "description": "The folder of Tesseract's traineddata"},
                 "languages": {**strings, "description": "Tesseract's traineddata, osd included"},
                 "engines": {"type": "array", "items": ref("schemas", "Engine")},
+            },
+        },
+        "Suggestions": {
+            "type": "object",
+            "required": ["word", "suggestions"],
+            "properties": {
+                "word": {**string, "description": "The word asked about"},
+                "suggestions": {**strings, "maxItems": MAX_SUGGESTIONS, "description": "Best first; [] when none"},
             },
         },
         "Languages": {

@@ -1,0 +1,1 @@
+"""Dictionaries for correcting a reading: spelling suggestions for a doubtful word."""
