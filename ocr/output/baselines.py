@@ -33,6 +33,9 @@ CASELESS = frozenset("COSUVWXZ")  # readings confuse: Tesseract read "canvas" as
 X_HEIGHT_RATIO = 0.70
 DESCENDER_RATIO = 0.29
 SHALLOW_RATIO = 0.18
+# The x-height measured on a line is kept within these shares of its ascender height: outside,
+# the boxes were not letters' (an x-height at the ascenders' would leave x_ascenders at 0).
+X_HEIGHT_BOUNDS = (0.45, 0.9)
 # A line's own slope is trusted from this many baseline words spread over this share of its width.
 SLOPE_WORDS = 4
 SLOPE_SPREAD = 0.3
@@ -82,7 +85,7 @@ def page_metrics(lines: Sequence[Sequence[Word]]) -> list[LineMetrics]:
     found = [_lines(line, page_slope if s is None else s) for line, s in zip(lines, slopes, strict=True)]
     # the page's proportions, from lines that show them, for lines that do not: within what
     # fonts have, whatever a few odd boxes say
-    x_ratio = min(max(_proportion(found, "short", X_HEIGHT_RATIO), 0.45), 0.9)
+    x_ratio = min(max(_proportion(found, "short", X_HEIGHT_RATIO), X_HEIGHT_BOUNDS[0]), X_HEIGHT_BOUNDS[1])
     deep_ratio = min(max(_proportion(found, "deep", DESCENDER_RATIO), 0.1), 0.6)
     hang = min(_proportion(found, "shallow", SHALLOW_RATIO), 0.4)
     # half the hang: the lines with no word on the baseline are mostly figures with $ and
@@ -124,7 +127,8 @@ def _metrics(f: _Lines, x_ratio: float, deep_ratio: float, hang: float) -> LineM
             tall = (lowest - f.top) / (1 + below)
         base = lowest - tall * below
     tall = max(tall, 1.0)
-    short = base - f.short if f.short is not None and 0 < base - f.short < tall else tall * x_ratio
+    measured = base - f.short if f.short is not None else 0.0
+    short = measured if 0 < measured <= X_HEIGHT_BOUNDS[1] * tall else tall * x_ratio
     deep = f.deep - base if f.deep is not None and f.deep > base else tall * deep_ratio
     return LineMetrics(f.slope, base - f.bottom, tall + deep, deep, tall - short)
 
