@@ -14,6 +14,9 @@ from ocr.reading.engines import Engines
 # The reading in the language identified is kept unless the first was surer by more than this
 # (mean confidence, 0-100): on a near tie the right language's model is the better bet.
 FIRST_READING_MARGIN = 5.0
+# A language other than the one read is named only on this many words: on fewer, lingua's trigrams
+# called a 9-word English receipt Swedish (a Greek page read as English keeps 17 words of it).
+MIN_WORDS_TO_SWITCH = 12
 
 
 def read_page(
@@ -32,7 +35,8 @@ def read_page(
         # trigrams name a language for any garble, sure of it. The page is read once.
         return result, decoded
     candidates = set(installed) | set(language_id.WIDELY_USED)
-    found = language_id.identify(result.text, candidates)
+    said = result.text  # the text the language is told from
+    found = language_id.identify(said, candidates)
     others = [lang for lang in installed if lang != first]
     if found is None and others and len(language_id.words(result.text)) < language_id.MIN_WORDS <= len(result.words):
         # marks read, but hardly a word among them: another script (Cyrillic...) the first language
@@ -40,7 +44,10 @@ def read_page(
         # reading is identified instead. Latin-script garble (handwriting) is not read again.
         alone = replace(options, engine="tesseract")
         probe, _ = _read(pages, index, alone, "+".join(others), timeout_s=timeout_s, engines=engines)
-        found = language_id.identify(probe.text, candidates)
+        said = probe.text
+        found = language_id.identify(said, candidates)
+    if found not in (None, first) and len(language_id.words(said)) < MIN_WORDS_TO_SWITCH:
+        found = None  # too few words to overrule the language read
     if found is not None and found not in installed:
         result = replace(result, warnings=(*result.warnings, _not_installed(found, first, installed)))
     elif found not in (None, first):
