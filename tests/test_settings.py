@@ -24,9 +24,9 @@ NAMES = {env_name(each) for each in fields(Settings)}
 
 
 def code_files() -> list[Path]:
-    """The project's code, scripts and process files: everywhere a variable could be read (the
+    """The project's code, scripts and systemd units: everywhere a variable could be read (the
     Makefile's OCR_PACKAGES is make's own variable; it reads none)."""
-    found = [*ROOT.glob("*.py"), ROOT / "Procfile", *(ROOT / "scripts").iterdir()]
+    found = [*ROOT.glob("*.py"), *(ROOT / "scripts").iterdir(), *(ROOT / "deploy").glob("*.service")]
     for package in ("web", "ocr", "jobs", "bench", "tests"):
         found += (ROOT / package).rglob("*.py")
     return [path for path in found if path.is_file() and path.name != "test_settings.py"]
