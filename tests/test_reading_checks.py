@@ -62,7 +62,7 @@ def test_unread_share_counts_letters_outside_every_word():
 
 
 def codes(words, letters, *, grainy=False) -> set[str]:
-    handwritten = looks_handwritten(words, letters, grainy=grainy)
+    handwritten = looks_handwritten(words, len(letters[0]), unread_share(words, letters), grainy=grainy)
     return {w.code for w in reading_warnings(words, handwritten=handwritten)}
 
 

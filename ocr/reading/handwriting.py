@@ -22,28 +22,21 @@ PPOCR_SURE, PPOCR_DOUBTFUL_SHARE = 80.0, 0.14
 Letters = tuple[np.ndarray, np.ndarray]  # centres (xs, ys) of letter-like marks on the page
 
 
-def looks_handwritten(words: tuple[Word, ...], letters: Letters | None, *, grainy: bool = False) -> bool:
+def looks_handwritten(words: tuple[Word, ...], letter_count: int, unread: float, *, grainy: bool = False) -> bool:
     """Tesseract's reading `words` leaves the page's writing unread or unsure, as it does handwriting.
 
-    `letters` are the letter-like marks measured on the page, in the same pixels as the words,
-    or None when the page was not measured; `grainy` says the page needed denoising, so some of
-    those marks may be grain.
+    The page has `letter_count` letter-like marks, `unread` of them (a share, unread_share()) in
+    no word; `grainy` says the page needed denoising, so some of those marks may be grain.
     """
-    return letters is not None and _looks_handwritten(words, letters, grainy=grainy)
-
-
-def _looks_handwritten(words: tuple[Word, ...], letters: Letters, *, grainy: bool) -> bool:
-    unread = unread_share(words, letters)
     unsure = (
         len(words) >= MIN_WORDS_WHEN_UNSURE
         and mean_confidence(words) < HANDWRITTEN_CONFIDENCE
         and unread >= MIN_UNREAD_WHEN_UNSURE
     )
-    count = len(letters[0])
     mostly_unread = (
         not grainy  # a noisy photo's grain leaves letter-sized marks no one could read
-        and count >= MIN_LETTERS
-        and count >= LETTERS_PER_WORD_READ * len(words)
+        and letter_count >= MIN_LETTERS
+        and letter_count >= LETTERS_PER_WORD_READ * len(words)
         and unread >= MOSTLY_UNREAD
         and mean_confidence(words) < PRINT_CONFIDENCE
     )

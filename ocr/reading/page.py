@@ -94,9 +94,8 @@ def _with_tesseract(
         reading = read_with_tesseract(engines.tesseract, decoded, prepared, options, timeout_s=timeout_s)
     letters = _letters_in_original(prepared)
     unread = unread_share(reading.words, letters) if letters is not None else 0.0
-    handwritten = looks_handwritten(
-        reading.words, letters, grainy=any(step.name == "denoise" for step in prepared.steps)
-    )
+    grainy = any(step.name == "denoise" for step in prepared.steps)
+    handwritten = letters is not None and looks_handwritten(reading.words, len(letters[0]), unread, grainy=grainy)
     if not policy.wants_second_engine(options.engine, reading.words, handwritten=handwritten, unread=unread):
         return reading, handwritten, ()
     if second is None:
