@@ -31,7 +31,7 @@ from ocr.engines import ppocr as ppocr_engine
 from ocr.engines.ppocr import WARM_CHILDREN, Ppocr
 from ocr.input import images
 from ocr.model.errors import EngineFailure, OcrTimeout
-from ocr.model.geometry import Affine
+from ocr.model.geometry import Affine, Box
 from ocr.preprocess import Prepared
 from ocr.reading import policy
 from ocr.reading.ppocr_pass import ppocr_words, read_with_ppocr
@@ -348,6 +348,23 @@ def test_a_page_read_shrunk_gives_its_boxes_in_the_full_pages_pixels(client):
         assert holds_centre(box_of(small), box_of(large)) and holds_centre(box_of(large), box_of(small))
 
 
+def test_lines_found_inside_known_boxes_are_left_unread(client):
+    """PP-OCRv6 still finds every line, but recognizes only those outside the lines read already."""
+    page = draw_text("First line of print\nSecond line of words\nThird and last line").convert("RGB")
+    ppocr = client.application.extensions["engines"].ppocr
+    full = ppocr_words(ppocr, page, timeout_s=60)
+    first, second, third = (tuple(w for w in full if w.line == n) for n in (1, 2, 3))
+    assert words_of(" ".join(w.text for w in second)) == words_of("Second line of words")
+    around_second = Box(
+        min(w.left for w in second) - 20,
+        min(w.top for w in second) - 12,
+        max(w.left + w.width for w in second) + 20,
+        max(w.top + w.height for w in second) + 12,
+    )
+    rest = ppocr_words(ppocr, page, timeout_s=60, known=(around_second,))
+    assert [w.text for w in rest] == [w.text for w in first + third]
+
+
 def test_a_page_osd_turned_upside_down_is_read_by_ppocr_the_right_way_up(client):
     # OSD guesses on handwriting: here its guess is injected, a turn of an upright page by 180 degrees
     upright = on_page(draw_text(SAMPLE_TEXT)).convert("L")
@@ -401,6 +418,22 @@ def test_auto_leaves_clean_print_to_tesseract_alone(client):
     assert {w["engine"] for w in result["words"]} == {"tesseract"}
     assert "ppocr" not in result["timings_ms"]
     assert result["warnings"] == []
+
+
+def test_auto_has_ppocr_recognize_only_the_lines_tesseract_doubts(client):
+    """A form's few words a line ask for PP-OCRv6; Tesseract read every line surely, so PP-OCRv6
+    finds the lines but recognizes none again (it would win each line it read), while `best` has
+    PP-OCRv6 read them all."""
+    form = "Name: Alice Walker\nDate: 12 March 2024\nAccount: 558-201\nAmount due: 48.50"
+    data = encode(draw_text(form))
+    result = post_json(client, data)
+    assert "ppocr" in result["timings_ms"]
+    assert min(w["confidence"] for w in result["words"]) >= policy.SURE_LINE_CONFIDENCE
+    assert {w["engine"] for w in result["words"]} == {"tesseract"} and result["engine"] == "tesseract"
+    assert result["text"].split("\n") == form.split("\n")
+    best = post_json(client, data, engine="best")
+    assert {w["engine"] for w in best["words"]} == {"ppocr"}
+    assert words_of(best["text"]) == words_of(form)
 
 
 def test_auto_chooses_per_page_and_says_which_engine_read_each(client):

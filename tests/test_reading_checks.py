@@ -1,12 +1,15 @@
 """The checks on a page's reading: the second opinion keeps the surer reading, and warnings say
 when a reading cannot be trusted. Real Tesseract on images drawn here."""
 
+from dataclasses import replace
+
 import numpy as np
 from conftest import draw_text
 from PIL import Image, ImageFilter
 
 from ocr.engines import tesseract
 from ocr.input.images import DecodedImage
+from ocr.model.geometry import Affine, Box
 from ocr.model.options import parse_options
 from ocr.model.result import Word
 from ocr.preprocess import STEPS, Prepared
@@ -123,3 +126,22 @@ def test_auto_asks_ppocr_where_tesseract_left_much_of_the_page_unread():
     assert not policy.wants_second_engine("auto", sure, handwritten=False, unread=0.1)
     assert policy.wants_second_engine("auto", sure, handwritten=False, unread=policy.UNREAD_ABOVE)
     assert not policy.wants_second_engine("tesseract", sure, handwritten=False, unread=0.9)
+
+
+def test_auto_leaves_to_tesseract_only_the_lines_it_read_surely_along_one_row():
+    row = tuple(word(100 * i, 95) for i in range(4))
+    doubted = (*row[:3], word(300, 80))
+    two_rows = (*row[:3], replace(row[3], top=row[3].top - 40))  # a value a row above its label
+    for line, sure in ((row, True), (doubted, False), (two_rows, False)):
+        assert (policy.sure_lines("auto", line, handwritten=False) == [line]) == sure
+    assert policy.sure_lines("best", row, handwritten=False) == []
+    assert policy.sure_lines("auto", row, handwritten=True) == []
+
+
+def test_a_sure_lines_box_is_placed_on_the_prepared_page_with_the_detectors_margin():
+    line = (word(100, 95), word(200, 95))  # 180 x 30 px at (100, 100) on the original
+    prepared = Prepared(Image.new("L", (1000, 400))).with_step(
+        Image.new("L", (2000, 800)), "scale", Affine.scaling(2, 2)
+    )
+    margin = round(policy.KNOWN_MARGIN_HEIGHTS * 30 * 2)
+    assert policy.known_boxes([line], prepared) == (Box(200 - margin, 200 - margin, 560 + margin, 260 + margin),)

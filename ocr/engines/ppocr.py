@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import weakref
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from PIL import Image
 
 from ocr.engines import frames
 from ocr.model.errors import EngineFailure, OcrError, OcrTimeout
+from ocr.model.geometry import Box
 from ocr.model.result import Word
 from ocr.slots import SlotPool
 
@@ -107,15 +109,21 @@ class Ppocr:
         self.children = children if children is not None else ChildPool()
 
     def read_lines(
-        self, image: Image.Image, *, timeout_s: float, long_side: int | None = None
+        self,
+        image: Image.Image,
+        *,
+        timeout_s: float,
+        long_side: int | None = None,
+        known: Sequence[Box] = (),
     ) -> list[tuple[Word, ...]]:
         """Read `image`, seen at most `long_side` pixels on its long side when given (else
-        rapidocr's own bound): the words of each line the detector found, boxes in `image`'s pixels."""
+        rapidocr's own bound): the words of each line the detector found, boxes in `image`'s
+        pixels; a line found inside one of `known` (read already) is left out unread."""
         pixels = _within_aspect(image if image.mode in ("L", "RGB") else image.convert("RGB"))
         with self.slots.run():
             child = self.children.take()
             try:
-                lines = child.read(pixels, timeout_s, long_side=long_side)
+                lines = child.read(pixels, timeout_s, long_side=long_side, known=known)
             except BaseException:
                 child.stop()
                 raise
@@ -163,9 +171,18 @@ class _Child:
             self.stop()
             raise
 
-    def read(self, image: Image.Image, timeout_s: float, *, long_side: int | None = None) -> list:
+    def read(
+        self,
+        image: Image.Image,
+        timeout_s: float,
+        *,
+        long_side: int | None = None,
+        known: Sequence[Box] = (),
+    ) -> list:
+        bounds = [(box.left, box.top, box.right, box.bottom) for box in known]
+        request = (image.mode, image.size, image.tobytes(), long_side, bounds)
         try:
-            frames.write(self.process.stdin, (image.mode, image.size, image.tobytes(), long_side))
+            frames.write(self.process.stdin, request)
         except OSError as e:
             raise EngineFailure(f"PP-OCRv6 stopped unexpectedly: {e}") from e
         status, lines = self._answer(timeout_s, "reading with PP-OCRv6")

@@ -101,12 +101,17 @@ def _with_tesseract(
     if second is None:
         unreadable = engines.ppocr is not None  # on, but not for this language
         return reading, handwritten, (second_engine_unavailable(options.lang),) if unreadable else ()
-    seconds = policy.ppocr_seconds(megapixels_read(reading.prepared, handwritten=handwritten), reading.words)
+    sure = policy.sure_lines(options.engine, reading.words, handwritten=handwritten)
+    doubted = tuple(word for word in reading.words if not any(word in line for line in sure))
+    seconds = policy.ppocr_seconds(megapixels_read(reading.prepared, handwritten=handwritten), doubted)
     if policy.over_budget(options.engine, seconds):
         return reading, handwritten, (second_engine_skipped(seconds),)
+    known = policy.known_boxes(sure, reading.prepared)
     try:
         with timings.of("ppocr"):
-            other = read_with_ppocr(second, reading.prepared, decoded, timeout_s=timeout_s, handwritten=handwritten)
+            other = read_with_ppocr(
+                second, reading.prepared, decoded, timeout_s=timeout_s, handwritten=handwritten, known=known
+            )
     except OcrError as e:  # the first reading still stands: give it, and say why it is alone
         return reading, handwritten, (second_engine_failed(e.message),)
     handwritten = read_as_handwriting(reading.words, other.words, unread=unread)

@@ -7,8 +7,10 @@ other half (bench/README.md).
 """
 
 from dataclasses import dataclass
+from statistics import median
 
 from ocr.layout import columns
+from ocr.model.geometry import Box, union
 from ocr.model.result import Word, engines_label, mean_confidence
 from ocr.preprocess import Prepared
 
@@ -33,6 +35,12 @@ FEW_WORDS_GAIN = 2.0
 TESSERACT_LINE_MARGIN = 5.0
 # Tesseract words outside every PP-OCRv6 line are kept when Tesseract was at least this sure.
 UNMATCHED_TESSERACT_CONFIDENCE = 90.0
+# `auto` has PP-OCRv6 recognize only the lines Tesseract doubts: a line whose every word Tesseract
+# read this surely is left to Tesseract (recognition, line by line, is most of PP-OCRv6's time).
+# PP-OCRv6 still looks for lines over the whole page, so what Tesseract dropped is read. A line
+# PP-OCRv6 finds counts as Tesseract's when it lies within the Tesseract line grown by
+# KNOWN_MARGIN_HEIGHTS of its height on every side: the detector draws its boxes around the ink.
+SURE_LINE_CONFIDENCE, KNOWN_MARGIN_HEIGHTS = UNMATCHED_TESSERACT_CONFIDENCE, 0.6
 
 
 @dataclass(frozen=True)
@@ -57,8 +65,44 @@ def wants_second_engine(choice: str, words: tuple[Word, ...], *, handwritten: bo
     )
 
 
+def sure_lines(choice: str, words: tuple[Word, ...], *, handwritten: bool) -> list[tuple[Word, ...]]:
+    """Tesseract's lines PP-OCRv6 need not recognize again: under `auto`, on a printed page,
+    those Tesseract read surely, along one row. `best` has PP-OCRv6 read everything."""
+    if choice != "auto" or handwritten:
+        return []
+    return [
+        line
+        for line in _lines(words)
+        if min(word.confidence for word in line) >= SURE_LINE_CONFIDENCE and _one_row(line)
+    ]
+
+
+def _one_row(line: tuple[Word, ...]) -> bool:
+    """True when the line's words share a band of the page: Tesseract makes one line of a label
+    and a value a row above it, whose box would hold a row it never read."""
+    return max(word.top for word in line) < min(word.top + word.height for word in line)
+
+
+def known_boxes(lines: list[tuple[Word, ...]], prepared: Prepared) -> tuple[Box, ...]:
+    """Where each of `lines` (in the upright original's pixels) lies on `prepared.image`, with the
+    margin PP-OCRv6's detector leaves around a line."""
+    size = prepared.image.size
+    boxes = []
+    for line in lines:
+        placed = union(
+            Box(left, top, left + width, top + height)
+            for left, top, width, height in (
+                prepared.transform.map_box(w.left, w.top, w.width, w.height, bounds=size) for w in line
+            )
+        )
+        margin = round(KNOWN_MARGIN_HEIGHTS * max(w.height for w in line) * prepared.transform.scale)
+        boxes.append(Box(placed.left - margin, placed.top - margin, placed.right + margin, placed.bottom + margin))
+    return tuple(boxes)
+
+
 def ppocr_seconds(megapixels: float, words: tuple[Word, ...]) -> float:
-    """About how long PP-OCRv6 takes to read a page it sees at `megapixels`, on which Tesseract read `words`."""
+    """About how long PP-OCRv6 takes to read a page it sees at `megapixels`, recognizing again
+    the lines Tesseract read as `words`."""
     return SECONDS_PER_MEGAPIXEL * megapixels + SECONDS_PER_THOUSAND_LETTERS * _letters(words) / 1000
 
 
@@ -86,7 +130,8 @@ def _letters(words: tuple[Word, ...]) -> int:
 
 def combined(tesseract: Reading, ppocr: Reading) -> Reading:
     """Each PP-OCRv6 line, or the Tesseract words inside it when Tesseract was clearly surer of
-    them; plus what Tesseract read confidently where PP-OCRv6 found no line; in our reading order."""
+    them; plus what Tesseract read confidently where PP-OCRv6 read no line (or left the line to
+    Tesseract), line by line as Tesseract read it; in our reading order."""
     claimed: set[int] = set()
     lines = []
     for line in _lines(ppocr.words):
@@ -97,11 +142,13 @@ def combined(tesseract: Reading, ppocr: Reading) -> Reading:
             lines.append(tuple(sorted(theirs, key=lambda w: w.left)))
         else:
             lines.append(line)
-    lines += [
-        (word,)
-        for i, word in enumerate(tesseract.words)
-        if i not in claimed and word.confidence >= UNMATCHED_TESSERACT_CONFIDENCE
-    ]
+    lines += _lines(
+        tuple(
+            word
+            for i, word in enumerate(tesseract.words)
+            if i not in claimed and word.confidence >= UNMATCHED_TESSERACT_CONFIDENCE
+        )
+    )
     words = columns.ordered_words(lines)
     engine = engines_label(word.engine for word in words) or "ppocr"
     return Reading(tesseract.prepared if "tesseract" in engine else ppocr.prepared, words, engine)
@@ -116,8 +163,11 @@ def _lines(words: tuple[Word, ...]) -> list[tuple[Word, ...]]:
 
 
 def _centre_in(word: Word, line: tuple[Word, ...]) -> bool:
-    """True when the word's centre lies in the box of the line's words."""
+    """True when the word's centre lies on one of the line's words, reaching sideways across the
+    spaces between them. Not the line's whole box: a line PP-OCRv6 ordered across two rows (a
+    number set above its label) would take in the words of a row it never read."""
     x, y = word.left + word.width / 2, word.top + word.height / 2
-    return min(w.left for w in line) <= x <= max(w.left + w.width for w in line) and min(
-        w.top for w in line
-    ) <= y <= max(w.top + w.height for w in line)
+    space = median(w.height for w in line)
+    return any(
+        w.top <= y <= w.top + w.height and w.left - space <= x <= w.left + w.width + space for w in line
+    )

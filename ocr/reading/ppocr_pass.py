@@ -9,6 +9,7 @@ from PIL import Image
 from ocr.engines.ppocr import Ppocr
 from ocr.input.images import DecodedImage
 from ocr.layout import columns
+from ocr.model.geometry import Box
 from ocr.model.result import Word
 from ocr.preprocess import Prepared, otsu_threshold
 from ocr.reading.coordinates import in_original
@@ -27,17 +28,33 @@ DEFAULT_LONG_SIDE = 2000
 
 
 def read_with_ppocr(
-    ppocr: Ppocr, prepared: Prepared, decoded: DecodedImage, *, timeout_s: float, handwritten: bool = False
+    ppocr: Ppocr,
+    prepared: Prepared,
+    decoded: DecodedImage,
+    *,
+    timeout_s: float,
+    handwritten: bool = False,
+    known: tuple[Box, ...] = (),
 ) -> Reading:
     """PP-OCRv6's reading of the page as preprocessed (and turned upright) for Tesseract, which it
-    reads better than as uploaded when the page is faint, noisy or low in contrast. Where OSD
+    reads better than as uploaded when the page is faint, noisy or low in contrast, leaving out
+    the lines it finds inside `known` (boxes on `prepared.image` of lines read already). Where OSD
     turned the page, the page is also read unturned, and the reading with more confident letters
     kept: OSD guesses on handwriting, and PP-OCRv6 reads little upside down."""
     long_side = _long_side(prepared, handwritten=handwritten)
-    candidates = [prepared] + [page for page in [unturned(prepared)] if page is not None]
     readings = [
-        (candidate, ppocr_words(ppocr, candidate.image, timeout_s=timeout_s, long_side=long_side))
-        for candidate in candidates
+        (
+            page,
+            ppocr_words(
+                ppocr,
+                page.image,
+                timeout_s=timeout_s,
+                long_side=long_side,
+                known=known if page is prepared else (),  # the boxes are on `prepared` as turned
+            ),
+        )
+        for page in [prepared, unturned(prepared)]
+        if page is not None
     ]
     prepared, words = max(readings, key=lambda reading: _confident_letters(reading[1]))
     return Reading(prepared, in_original(words, prepared, decoded.image.size), "ppocr")
@@ -66,11 +83,18 @@ def print_long_side(prepared: Prepared) -> int | None:
 
 
 def ppocr_words(
-    ppocr: Ppocr, image: Image.Image, *, timeout_s: float, long_side: int | None = None
+    ppocr: Ppocr,
+    image: Image.Image,
+    *,
+    timeout_s: float,
+    long_side: int | None = None,
+    known: tuple[Box, ...] = (),
 ) -> tuple[Word, ...]:
-    """PP-OCRv6's words of `image` in reading order, boxes in its pixels and fitted to the ink."""
+    """PP-OCRv6's words of `image` in reading order, boxes in its pixels and fitted to the ink;
+    the lines it finds inside `known` are left out."""
+    lines = ppocr.read_lines(image, timeout_s=timeout_s, long_side=long_side, known=known)
     # ordered on the detector's boxes, the geometry the order was tuned on; then fitted
-    words = columns.ordered_words(ppocr.read_lines(image, timeout_s=timeout_s, long_side=long_side))
+    words = columns.ordered_words(lines)
     gray = image.convert("L")
     return tuple(_fitted_to_ink(word, gray) for word in words)
 
