@@ -115,6 +115,15 @@ def test_faint_print_ppocr_reads_surely_is_not_handwriting():
     assert not read_as_handwriting(tesseract, ppocr, unread=0.2)
 
 
+def test_stray_marks_ppocr_doubts_do_not_make_print_handwriting():
+    tesseract = tuple(word(100 * i, 40) for i in range(10))  # a dark photo: Tesseract is unsure
+    marks = tuple(replace(ppocr_word(1300 + 100 * i, 40), text=mark) for i, mark in enumerate("·-|"))
+    ppocr = tuple(ppocr_word(100 * i, 97) for i in range(12)) + marks  # a fifth doubted, all marks
+    assert not read_as_handwriting(tesseract, ppocr, unread=0.2)
+    letters = tuple(replace(mark, text="ab") for mark in marks)
+    assert read_as_handwriting(tesseract, ppocr[:12] + letters, unread=0.2)
+
+
 def test_print_tesseract_read_surely_is_not_handwriting_whatever_ppocr_doubts():
     tesseract = tuple(word(100 * i, 93) for i in range(10))
     ppocr = tuple(ppocr_word(100 * i, 50) for i in range(12))

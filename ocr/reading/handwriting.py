@@ -15,8 +15,8 @@ MOSTLY_UNREAD, MIN_LETTERS, LETTERS_PER_WORD_READ, PRINT_CONFIDENCE = 0.6, 50, 1
 
 # Once PP-OCRv6 has read the page too, its doubt tells handwriting from faint or noisy print,
 # which it reads surely: a page is handwritten when at least PPOCR_DOUBTFUL_SHARE of PP-OCRv6's
-# words are under PPOCR_SURE confidence, and Tesseract was unsure of the page (mean confidence
-# under PRINT_CONFIDENCE) or left most of it unread (docs/decisions/0024).
+# words (with a letter or a digit) are under PPOCR_SURE confidence, and Tesseract was unsure of
+# the page (mean confidence under PRINT_CONFIDENCE) or left most of it unread (docs/decisions/0024).
 PPOCR_SURE, PPOCR_DOUBTFUL_SHARE = 80.0, 0.14
 
 Letters = tuple[np.ndarray, np.ndarray]  # centres (xs, ys) of letter-like marks on the page
@@ -47,8 +47,10 @@ def read_as_handwriting(tesseract: tuple[Word, ...], ppocr: tuple[Word, ...], *,
     """Judged from both engines' readings of the page: Tesseract's `tesseract`, which left
     `unread` of the page's letter-like marks unread, and PP-OCRv6's `ppocr`."""
     tesseract_unsure = mean_confidence(tesseract) < PRINT_CONFIDENCE or unread >= MOSTLY_UNREAD
-    doubted = sum(word.confidence < PPOCR_SURE for word in ppocr)
-    return tesseract_unsure and bool(ppocr) and doubted >= PPOCR_DOUBTFUL_SHARE * len(ppocr)
+    # a stray mark (a dot, a dash) read on its own is doubted in print too: only words count
+    words = [word for word in ppocr if any(c.isalnum() for c in word.text)]
+    doubted = sum(word.confidence < PPOCR_SURE for word in words)
+    return tesseract_unsure and bool(words) and doubted >= PPOCR_DOUBTFUL_SHARE * len(words)
 
 
 def unread_share(words: tuple[Word, ...], letters: Letters) -> float:

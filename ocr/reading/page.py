@@ -102,7 +102,8 @@ def _with_tesseract(
         unreadable = engines.ppocr is not None  # on, but not for this language
         return reading, handwritten, (second_engine_unavailable(options.lang),) if unreadable else ()
     sure = policy.sure_lines(options.engine, reading.words, handwritten=handwritten)
-    doubted = tuple(word for word in reading.words if not any(word in line for line in sure))
+    left_to_tesseract = tuple(word for line in sure for word in line)
+    doubted = tuple(word for word in reading.words if word not in left_to_tesseract)
     seconds = policy.ppocr_seconds(megapixels_read(reading.prepared, handwritten=handwritten), doubted)
     if policy.over_budget(options.engine, seconds):
         return reading, handwritten, (second_engine_skipped(seconds),)
@@ -114,7 +115,9 @@ def _with_tesseract(
             )
     except OcrError as e:  # the first reading still stands: give it, and say why it is alone
         return reading, handwritten, (second_engine_failed(e.message),)
-    handwritten = read_as_handwriting(reading.words, other.words, unread=unread)
+    # lines left to Tesseract count as read surely, as PP-OCRv6 reads print: judged on the
+    # doubted lines alone, a printed page would look as unsure as handwriting
+    handwritten = read_as_handwriting(reading.words, other.words + left_to_tesseract, unread=unread)
     return policy.better(reading, other), handwritten, ()
 
 
