@@ -318,7 +318,11 @@ def main(argv: list[str] | None = None) -> int:
         "generated": summarize(generated_results, engines) if generated_results else {},
         "real": summarize(real_results, engines, degraded_mean=False) if real_results else {},
     }
-    latencies = {"real": latency(real_results, engines)} if "plain" in engines and real_results else {}
+    latencies = {
+        name: latency(group, engines)
+        for name, group in (("generated", generated_results), ("real", real_results))
+        if "plain" in engines and group
+    }
     checks = check_targets(summaries["generated"]) if "plain" in engines and summaries["generated"] else []
     if "plain" in engines and summaries["real"]:
         checks += realscans.check_targets(summaries["real"]) + best_checks(summaries["real"])
@@ -330,9 +334,10 @@ def main(argv: list[str] | None = None) -> int:
     if summaries["real"]:
         print(f"\nReal scans ({args.split}), CER caseless:\n")
         print(format_table(summaries["real"], engines, first_column="folder"))
-    if latencies:
-        print(f"\nReal scans: time against `tesseract IMG stdout` on the same image ({args.workers} at once):\n")
-        print(format_latency(latencies["real"]))
+    for name, table in latencies.items():
+        what = "Generated captures" if name == "generated" else "Real scans"
+        print(f"\n{what}: time against `tesseract IMG stdout` on the same image ({args.workers} at once):\n")
+        print(format_latency(table))
     errors = sum(1 for r in results for e in engines if r[e]["error"])
     if errors:
         print(f"\n{errors} OCR call(s) failed and scored as empty text; see {args.json}")

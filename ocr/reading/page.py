@@ -103,7 +103,8 @@ def _with_tesseract(
         return reading, handwritten, (second_engine_unavailable(options.lang),) if unreadable else ()
     sure = policy.sure_lines(options.engine, reading.words, handwritten=handwritten)
     left_to_tesseract = tuple(word for line in sure for word in line)
-    doubted = tuple(word for word in reading.words if word not in left_to_tesseract)
+    kept = frozenset(left_to_tesseract)
+    doubted = tuple(word for word in reading.words if word not in kept)
     seconds = policy.ppocr_seconds(megapixels_read(reading.prepared, handwritten=handwritten), doubted)
     if policy.over_budget(options.engine, seconds):
         return reading, handwritten, (second_engine_skipped(seconds),)

@@ -135,7 +135,8 @@ def combined(tesseract: Reading, ppocr: Reading) -> Reading:
     claimed: set[int] = set()
     lines = []
     for line in _lines(ppocr.words):
-        inside = [i for i, word in enumerate(tesseract.words) if _centre_in(word, line) and i not in claimed]
+        space = median(w.height for w in line)  # the reach across a space between the line's words
+        inside = [i for i, word in enumerate(tesseract.words) if i not in claimed and _lies_on(word, line, space)]
         claimed.update(inside)
         theirs = tuple(tesseract.words[i] for i in inside)
         if theirs and mean_confidence(theirs) > mean_confidence(line) + TESSERACT_LINE_MARGIN:
@@ -162,12 +163,11 @@ def _lines(words: tuple[Word, ...]) -> list[tuple[Word, ...]]:
     return [tuple(members) for members in lines.values()]
 
 
-def _centre_in(word: Word, line: tuple[Word, ...]) -> bool:
-    """True when the word's centre lies on one of the line's words, reaching sideways across the
-    spaces between them. Not the line's whole box: a line PP-OCRv6 ordered across two rows (a
-    number set above its label) would take in the words of a row it never read."""
+def _lies_on(word: Word, line: tuple[Word, ...], space: float) -> bool:
+    """True when the word's centre lies on one of the line's words, reaching `space` sideways
+    across the gaps between them. Not the line's whole box: a line PP-OCRv6 ordered across two
+    rows (a number set above its label) would take in the words of a row it never read."""
     x, y = word.left + word.width / 2, word.top + word.height / 2
-    space = median(w.height for w in line)
     return any(
         w.top <= y <= w.top + w.height and w.left - space <= x <= w.left + w.width + space for w in line
     )
