@@ -336,6 +336,52 @@ def test_two_columns_are_read_one_after_the_other(client, engine):
     assert result["engine"] == "+".join(name for name in ENGINES if name in used)
 
 
+# A column of running text with a sidebar beside it: short figures, a blank row, then a paragraph
+# of its own, which Tesseract finds as a block of running text beside the column.
+MAIN_COLUMN = [
+    *LEFT_COLUMN,
+    "and the old bridges carried carts",
+    "loaded with wool across the river",
+    "to the busy market on the far side",
+    "where the farmers sold their grain",
+    "before the autumn rains came down",
+]
+SIDEBAR = [
+    *["North 1.97", "South 2.03", "East 2.12", "West 2.31", "Total 8.43", ""],
+    "Rainfall over the year",
+    "was higher than the long",
+    "average in every region",
+    "of the river basin",
+]
+
+
+def draw_sidebar_page(*, font_px: int = 26, margin: int = 40) -> tuple[Image.Image, int]:
+    """MAIN_COLUMN and SIDEBAR side by side, row for row, three line heights apart; and the x
+    between them."""
+    font = ImageFont.truetype(str(FONT), font_px)
+    line_height = int(font_px * 1.5)
+    main_width = int(max(font.getlength(line) for line in MAIN_COLUMN))
+    sidebar_left = margin + main_width + 3 * line_height
+    width = sidebar_left + int(max(font.getlength(line) for line in SIDEBAR)) + margin
+    page = Image.new("L", (width, 2 * margin + len(MAIN_COLUMN) * line_height), 255)
+    draw = ImageDraw.Draw(page)
+    for row, (main, side) in enumerate(zip(MAIN_COLUMN, SIDEBAR, strict=True)):
+        draw.text((margin, margin + row * line_height), main, font=font, fill=0)
+        draw.text((sidebar_left, margin + row * line_height), side, font=font, fill=0)
+    return page, sidebar_left - line_height
+
+
+def test_a_sidebar_of_figures_beside_a_column_is_read_after_it_not_across_it(client):
+    """Whitespace alone reads short figures beside running text across (a receipt's prices);
+    where Tesseract found running text on both sides, its columns are kept."""
+    page, between = draw_sidebar_page()
+    result = post_json(client, encode(on_page(page)), engine="best")
+    assert words_of(result["text"]) == words_of(" ".join(MAIN_COLUMN + SIDEBAR))
+    sides = [1 if w["left"] < between else 2 for w in result["words"]]
+    main_count = len(words_of(" ".join(MAIN_COLUMN)))
+    assert sides == [1] * main_count + [2] * (len(sides) - main_count)
+
+
 def test_a_page_read_shrunk_gives_its_boxes_in_the_full_pages_pixels(client):
     page = on_page(draw_handwriting(font_px=64)).convert("RGB")
     ppocr = client.application.extensions["engines"].ppocr
@@ -346,6 +392,22 @@ def test_a_page_read_shrunk_gives_its_boxes_in_the_full_pages_pixels(client):
         # where a word ends, and how much of the next line its box takes in, is found afresh at
         # each size: the boxes agree in that each holds the other's centre
         assert holds_centre(box_of(small), box_of(large)) and holds_centre(box_of(large), box_of(small))
+
+
+def test_lines_found_on_the_page_shrunk_are_read_in_the_full_pages_pixels(client):
+    """The detector looks at the page shrunk almost four times; the lines it finds are cut out of
+    the page as it is, read, and placed on it."""
+    print_ = draw_text("Print on a large page\nfound small and read sharp", font_px=36)
+    page = Image.new("RGB", (4800, 3200), "white")
+    page.paste(print_, (1600, 1200))
+    ppocr = client.application.extensions["engines"].ppocr
+    words = ppocr_words(ppocr, page, timeout_s=60, long_side=4800, detect_long_side=1280)
+    assert words_of(" ".join(w.text for w in words)) == words_of("Print on a large page found small and read sharp")
+    left, top, right, bottom = ink_box(page)
+    for w in words:
+        assert (
+            left - 2 <= w.left and w.left + w.width <= right + 2 and top - 2 <= w.top and w.top + w.height <= bottom + 2
+        )
 
 
 def test_lines_found_inside_known_boxes_are_left_unread(client):

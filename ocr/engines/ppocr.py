@@ -114,16 +114,20 @@ class Ppocr:
         *,
         timeout_s: float,
         long_side: int | None = None,
+        detect_long_side: int | None = None,
         known: Sequence[Box] = (),
     ) -> list[tuple[Word, ...]]:
-        """Read `image`, seen at most `long_side` pixels on its long side when given (else
-        rapidocr's own bound): the words of each line the detector found, boxes in `image`'s
-        pixels; a line found inside one of `known` (read already) is left out unread."""
+        """Read `image`: the words of each line the detector found, boxes in `image`'s pixels. The
+        lines are found on the page seen at most `detect_long_side` pixels on its long side and
+        recognized on it seen at most `long_side` (each when given; else rapidocr's own bound). A
+        line found inside one of `known` (read already) is left out unread."""
         pixels = _within_aspect(image if image.mode in ("L", "RGB") else image.convert("RGB"))
         with self.slots.run():
             child = self.children.take()
             try:
-                lines = child.read(pixels, timeout_s, long_side=long_side, known=known)
+                lines = child.read(
+                    pixels, timeout_s, long_side=long_side, detect_long_side=detect_long_side, known=known
+                )
             except BaseException:
                 child.stop()
                 raise
@@ -177,10 +181,11 @@ class _Child:
         timeout_s: float,
         *,
         long_side: int | None = None,
+        detect_long_side: int | None = None,
         known: Sequence[Box] = (),
     ) -> list:
         bounds = [(box.left, box.top, box.right, box.bottom) for box in known]
-        request = (image.mode, image.size, image.tobytes(), long_side, bounds)
+        request = (image.mode, image.size, image.tobytes(), long_side, detect_long_side, bounds)
         try:
             frames.write(self.process.stdin, request)
         except OSError as e:

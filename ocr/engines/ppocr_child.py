@@ -15,9 +15,10 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 from rapidocr import RapidOCR
 from rapidocr.ch_ppocr_cls import TextClsOutput
+from rapidocr.ch_ppocr_det import TextDetector, TextDetOutput
 from rapidocr.main import RapidOCRError
 from rapidocr.utils.output import RapidOCROutput
-from rapidocr.utils.process_img import map_boxes_to_original
+from rapidocr.utils.process_img import map_boxes_to_original, reduce_max_side
 
 from ocr.engines import frames
 
@@ -41,19 +42,26 @@ PARAMS = {
 
 
 def read(
-    engine: RapidOCR, image: Image.Image, long_side: int | None = None, known: Sequence[Bounds] = ()
+    engine: RapidOCR,
+    image: Image.Image,
+    long_side: int | None = None,
+    known: Sequence[Bounds] = (),
+    detect_long_side: int | None = None,
 ) -> list[tuple]:
     """Lines as (quad, text, score, words), each word (text, score, quad); a quad is four (x, y)
-    corners in the image's pixels. `long_side` bounds the size the models see the page at
-    (rapidocr's max_side_len), for this page only. A line the detector finds inside one of
-    `known` (left, top, right, bottom in the image's pixels: lines read already) is not
-    recognized: recognition, line by line, is most of the model's time on a page."""
+    corners in the image's pixels. `long_side` bounds the size the lines are cut out and
+    recognized at (rapidocr's max_side_len), `detect_long_side` the size the detector looks for
+    them at, for this page only. A line the detector finds inside one of `known` (left, top,
+    right, bottom in the image's pixels: lines read already) is not recognized: recognition,
+    line by line, is most of the model's time on a page."""
     default = engine.max_side_len
     engine.max_side_len = long_side or default
+    detector = _shrinking_detector(engine)
+    detector.long_side = detect_long_side
     try:
         output = _detected_and_recognized(engine, image, known)
     finally:
-        engine.max_side_len = default
+        engine.max_side_len, detector.long_side = default, None
     if output.boxes is None:
         return []
     assert output.txts is not None and output.scores is not None
@@ -99,6 +107,40 @@ def _detected_and_recognized(engine: RapidOCR, image: Image.Image, known: Sequen
     return output
 
 
+class _ShrinkingDetector:
+    """rapidocr's line detector, looking at the page shrunk to at most `long_side` pixels long
+    when one is set. The lines it finds come back in the page's own pixels, where they are cut
+    out for recognition: the detector's work grows with the pixels it sees, while recognition
+    scales every line to the same height whatever the page's size (docs/decisions/0029)."""
+
+    def __init__(self, detector: TextDetector) -> None:
+        self.detector = detector
+        self.long_side: int | None = None
+
+    def __call__(self, img: np.ndarray) -> TextDetOutput:
+        height, width = img.shape[:2]
+        if self.long_side is None or max(height, width) <= self.long_side:
+            return self.detector(img)
+        # shrunk as rapidocr shrinks a page for both models: its detector finds fewer lines on a
+        # page shrunk by averaging, whose thin strokes fade
+        shrunk, ratio_h, ratio_w = reduce_max_side(img, self.long_side)
+        found = self.detector(shrunk)
+        if found.boxes is not None:
+            found.boxes = (found.boxes * np.array([ratio_w, ratio_h])).astype(found.boxes.dtype)
+            found.img = img
+        return found
+
+
+def _shrinking_detector(engine: RapidOCR) -> _ShrinkingDetector:
+    """The engine's detector, wrapped once (after rapidocr has loaded it) to look at shrunk pages."""
+    detector = engine.text_det
+    if not isinstance(detector, _ShrinkingDetector):
+        detector = _ShrinkingDetector(engine._load_det_model())  # loaded on first use
+        # rapidocr types the attribute as its lazily loaded detector; it calls whatever it holds
+        engine.text_det = detector  # type: ignore[assignment]
+    return detector
+
+
 def _inside(quad: np.ndarray, bounds: Bounds) -> bool:
     left, top, right, bottom = bounds
     xs, ys = quad[:, 0], quad[:, 1]
@@ -123,11 +165,13 @@ def serve(engine: RapidOCR, requests: BinaryIO, answers: BinaryIO) -> None:
     read(engine, _warm_up_page())  # rapidocr loads its models on first use: load them before any page waits
     frames.write(answers, ("ready",))
     while (request := frames.read(requests)) is not None:
-        assert isinstance(request, tuple)  # the server sends (mode, size, pixels, long_side, known): _Child.read
-        mode, size, pixels, long_side, known = request
+        # the server sends (mode, size, pixels, long_side, detect_long_side, known): _Child.read
+        assert isinstance(request, tuple)
+        mode, size, pixels, long_side, detect_long_side, known = request
         answer: tuple[str, object]  # ("ok", lines) or ("error", what failed)
         try:
-            answer = ("ok", read(engine, Image.frombytes(mode, size, pixels), long_side, known))
+            page = Image.frombytes(mode, size, pixels)
+            answer = ("ok", read(engine, page, long_side, known, detect_long_side))
         except Exception as e:  # noqa: BLE001 - any failure is reported to the server, which stays up
             answer = ("error", f"{type(e).__name__}: {e}")
         frames.write(answers, answer)

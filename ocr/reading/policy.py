@@ -9,7 +9,7 @@ other half (bench/README.md).
 from dataclasses import dataclass
 from statistics import median
 
-from ocr.layout import columns
+from ocr.layout import columns, found_columns
 from ocr.model.geometry import Box, union
 from ocr.model.result import Word, engines_label, mean_confidence
 from ocr.preprocess import Prepared
@@ -150,7 +150,10 @@ def combined(tesseract: Reading, ppocr: Reading) -> Reading:
             if i not in claimed and word.confidence >= UNMATCHED_TESSERACT_CONFIDENCE
         )
     )
-    words = columns.ordered_words(lines)
+    # Tesseract's columns where it found running text side by side (an article, a sidebar),
+    # else the rows of the whole page (a form, a receipt: docs/decisions/0029)
+    blocks = found_columns.text_columns(tesseract.words)
+    words = found_columns.ordered_in(blocks, lines) if blocks else columns.ordered_words(lines)
     engine = engines_label(word.engine for word in words) or "ppocr"
     return Reading(tesseract.prepared if "tesseract" in engine else ppocr.prepared, words, engine)
 
@@ -168,6 +171,4 @@ def _lies_on(word: Word, line: tuple[Word, ...], space: float) -> bool:
     across the gaps between them. Not the line's whole box: a line PP-OCRv6 ordered across two
     rows (a number set above its label) would take in the words of a row it never read."""
     x, y = word.left + word.width / 2, word.top + word.height / 2
-    return any(
-        w.top <= y <= w.top + w.height and w.left - space <= x <= w.left + w.width + space for w in line
-    )
+    return any(w.top <= y <= w.top + w.height and w.left - space <= x <= w.left + w.width + space for w in line)

@@ -19,10 +19,13 @@ from ocr.reading.policy import Reading
 # PP-OCRv6 reads a page that looks handwritten at most this many pixels on its long side: its
 # detector, trained on smaller pictures, splits large strokes apart (docs/decisions/0015).
 HANDWRITING_LONG_SIDE = 1100
-# Print is read at the size where the x-height of its smaller text is PPOCR_X_HEIGHT_PX: the
-# detector's work grows with the pixels it sees, and larger letters read no better
-# (docs/decisions/0024). A page is never shrunk below MIN_LONG_SIDE, where its word boxes coarsen.
-PPOCR_X_HEIGHT_PX, MIN_LONG_SIDE = 14.0, 1280
+# Print is read at the size where the x-height of its smaller text is PPOCR_X_HEIGHT_PX, and its
+# lines are found at the size where it is DETECT_X_HEIGHT_PX: the detector's work grows with the
+# pixels it sees, and larger letters read no better (docs/decisions/0024); recognition scales
+# each line to one height, so its work does not grow with them, and its lines are cut from the
+# sharper page (docs/decisions/0029). A page is never shrunk below MIN_LONG_SIDE, where its word
+# boxes coarsen.
+PPOCR_X_HEIGHT_PX, DETECT_X_HEIGHT_PX, MIN_LONG_SIDE = 14.0, 7.0, 1280
 # rapidocr's own bound on the long side it reads a page at.
 DEFAULT_LONG_SIDE = 2000
 
@@ -41,7 +44,7 @@ def read_with_ppocr(
     the lines it finds inside `known` (boxes on `prepared.image` of lines read already). Where OSD
     turned the page, the page is also read unturned, and the reading with more confident letters
     kept: OSD guesses on handwriting, and PP-OCRv6 reads little upside down."""
-    long_side = _long_side(prepared, handwritten=handwritten)
+    long_side, detect_long_side = _long_sides(prepared, handwritten=handwritten)
     readings = [
         (
             page,
@@ -50,6 +53,7 @@ def read_with_ppocr(
                 page.image,
                 timeout_s=timeout_s,
                 long_side=long_side,
+                detect_long_side=detect_long_side,
                 known=known if page is prepared else (),  # the boxes are on `prepared` as turned
             ),
         )
@@ -61,24 +65,28 @@ def read_with_ppocr(
 
 
 def megapixels_read(prepared: Prepared, *, handwritten: bool) -> float:
-    """How many megapixels PP-OCRv6 will see of the page: its work grows with them."""
+    """How many megapixels PP-OCRv6's detector will see of the page: its work grows with them."""
     width, height = prepared.image.size
-    shrink = min(1.0, (_long_side(prepared, handwritten=handwritten) or DEFAULT_LONG_SIDE) / max(width, height))
+    _, detect_long_side = _long_sides(prepared, handwritten=handwritten)
+    shrink = min(1.0, (detect_long_side or DEFAULT_LONG_SIDE) / max(width, height))
     return width * height * shrink * shrink / 1e6
 
 
-def _long_side(prepared: Prepared, *, handwritten: bool) -> int | None:
-    return HANDWRITING_LONG_SIDE if handwritten else print_long_side(prepared)
+def _long_sides(prepared: Prepared, *, handwritten: bool) -> tuple[int | None, int | None]:
+    """The long sides to recognize and to find the page's lines at; None for as it is."""
+    if handwritten:
+        return HANDWRITING_LONG_SIDE, HANDWRITING_LONG_SIDE
+    return _print_long_side(prepared, PPOCR_X_HEIGHT_PX), _print_long_side(prepared, DETECT_X_HEIGHT_PX)
 
 
-def print_long_side(prepared: Prepared) -> int | None:
-    """The long side to read a printed page at, from the x-height of its smaller text; None for as it is."""
+def _print_long_side(prepared: Prepared, x_height: float) -> int | None:
+    """The long side at which the page's smaller print is `x_height` high; None for as it is."""
     measures = prepared.measures
     if measures is None or measures.x_height is None:
         return None
     smallest = min(measures.x_height, measures.small_x_height or measures.x_height)
     long_side = max(prepared.image.size)
-    wanted = max(MIN_LONG_SIDE, round(long_side * PPOCR_X_HEIGHT_PX / smallest))
+    wanted = max(MIN_LONG_SIDE, round(long_side * x_height / smallest))
     return wanted if wanted < long_side else None
 
 
@@ -88,11 +96,14 @@ def ppocr_words(
     *,
     timeout_s: float,
     long_side: int | None = None,
+    detect_long_side: int | None = None,
     known: tuple[Box, ...] = (),
 ) -> tuple[Word, ...]:
     """PP-OCRv6's words of `image` in reading order, boxes in its pixels and fitted to the ink;
     the lines it finds inside `known` are left out."""
-    lines = ppocr.read_lines(image, timeout_s=timeout_s, long_side=long_side, known=known)
+    lines = ppocr.read_lines(
+        image, timeout_s=timeout_s, long_side=long_side, detect_long_side=detect_long_side, known=known
+    )
     # ordered on the detector's boxes, the geometry the order was tuned on; then fitted
     words = columns.ordered_words(lines)
     gray = image.convert("L")
