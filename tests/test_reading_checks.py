@@ -154,3 +154,27 @@ def test_a_sure_lines_box_is_placed_on_the_prepared_page_with_the_detectors_marg
     )
     margin = round(policy.KNOWN_MARGIN_HEIGHTS * 30 * 2)
     assert policy.known_boxes([line], prepared) == (Box(200 - margin, 200 - margin, 560 + margin, 260 + margin),)
+
+
+def test_where_both_engines_read_the_same_letters_tesseracts_words_are_kept():
+    """PP-OCRv6 runs narrowly spaced words together ('E(07/15/2015)'); Tesseract, which reads the
+    page's own gaps, splits them. With the letters alike, Tesseract's words stay, surer or not."""
+    page = Prepared(Image.new("L", (1000, 400)))
+    ppocr = (
+        Word("Lilly", 98, 100, 100, 80, 30, 1, 1, 1, "ppocr"),
+        Word("E(07/15/2015)", 97, 200, 100, 200, 30, 1, 1, 1, "ppocr"),
+    )
+    tesseract_words = (
+        Word("Lilly", 91, 101, 101, 78, 28, 1, 1, 1),
+        Word("E", 90, 201, 101, 14, 28, 1, 1, 1),
+        Word("(07/15/2015)", 92, 222, 101, 176, 28, 1, 1, 1),
+    )
+    kept = policy.combined(policy.Reading(page, tesseract_words, "tesseract"), policy.Reading(page, ppocr, "ppocr"))
+    assert [(w.text, w.engine) for w in kept.words] == [
+        ("Lilly", "tesseract"),
+        ("E", "tesseract"),
+        ("(07/15/2015)", "tesseract"),
+    ]
+    misread = (*tesseract_words[:2], replace(tesseract_words[2], text="(07/15/2O15)"))
+    kept = policy.combined(policy.Reading(page, misread, "tesseract"), policy.Reading(page, ppocr, "ppocr"))
+    assert [(w.text, w.engine) for w in kept.words] == [("Lilly", "ppocr"), ("E(07/15/2015)", "ppocr")]

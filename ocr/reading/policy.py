@@ -138,9 +138,11 @@ def combined(tesseract: Reading, ppocr: Reading) -> Reading:
         space = median(w.height for w in line)  # the reach across a space between the line's words
         inside = [i for i, word in enumerate(tesseract.words) if i not in claimed and _lies_on(word, line, space)]
         claimed.update(inside)
-        theirs = tuple(tesseract.words[i] for i in inside)
-        if theirs and mean_confidence(theirs) > mean_confidence(line) + TESSERACT_LINE_MARGIN:
-            lines.append(tuple(sorted(theirs, key=lambda w: w.left)))
+        theirs = tuple(sorted((tesseract.words[i] for i in inside), key=lambda w: w.left))
+        if theirs and (
+            _same_letters(theirs, line) or mean_confidence(theirs) > mean_confidence(line) + TESSERACT_LINE_MARGIN
+        ):
+            lines.append(theirs)
         else:
             lines.append(line)
     lines += _lines(
@@ -156,6 +158,11 @@ def combined(tesseract: Reading, ppocr: Reading) -> Reading:
     words = found_columns.ordered_in(blocks, lines) if blocks else columns.ordered_words(lines)
     engine = engines_label(word.engine for word in words) or "ppocr"
     return Reading(tesseract.prepared if "tesseract" in engine else ppocr.prepared, words, engine)
+
+
+def _same_letters(tesseracts: tuple[Word, ...], ppocrs: tuple[Word, ...]) -> bool:
+    """True when both engines read the same letters, whatever the spaces between them."""
+    return "".join(w.text for w in tesseracts) == "".join(w.text for w in ppocrs)
 
 
 def _lines(words: tuple[Word, ...]) -> list[tuple[Word, ...]]:
