@@ -9,6 +9,7 @@ from PIL import Image, ImageFilter
 
 from ocr.engines import tesseract
 from ocr.input.images import DecodedImage
+from ocr.layout import found_columns
 from ocr.model.geometry import Affine, Box
 from ocr.model.options import parse_options
 from ocr.model.result import Word
@@ -178,3 +179,19 @@ def test_where_both_engines_read_the_same_letters_tesseracts_words_are_kept():
     misread = (*tesseract_words[:2], replace(tesseract_words[2], text="(07/15/2O15)"))
     kept = policy.combined(policy.Reading(page, misread, "tesseract"), policy.Reading(page, ppocr, "ppocr"))
     assert [(w.text, w.engine) for w in kept.words] == [("Lilly", "ppocr"), ("E(07/15/2015)", "ppocr")]
+
+
+def test_a_line_is_read_in_the_block_its_neighbours_lie_in_and_cut_where_it_crosses_a_gutter():
+    """Tesseract's blocks may overlap (a logo it read first, across a column); a line an engine
+    joined across a gutter belongs to two columns."""
+    logo, column, sidebar = Box(0, 180, 200, 260), Box(0, 0, 500, 400), Box(560, 0, 900, 400)
+
+    def at(left: int, top: int, text: str) -> Word:
+        return Word(text, 95, left, top, 60, 20, 1, 1, 1, "ppocr")
+
+    in_both = (at(20, 200, "one"), at(120, 200, "two"), at(220, 200, "three"))  # the first two in the logo too
+    across = (at(20, 300, "four"), at(120, 300, "five"), at(580, 300, "six"))
+    words = found_columns.ordered_in([logo, column, sidebar], [in_both, across])
+    assert [w.text for w in words] == ["one", "two", "three", "four", "five", "six"]
+    assert len({(w.block, w.line) for w in words[:3]}) == 1  # one line, not cut at the logo's edge
+    assert words[-1].block > words[-2].block  # "six" is read in the sidebar's block
