@@ -129,9 +129,10 @@ def _letters(words: tuple[Word, ...]) -> int:
 
 
 def combined(tesseract: Reading, ppocr: Reading) -> Reading:
-    """Each PP-OCRv6 line, or the Tesseract words inside it when Tesseract was clearly surer of
-    them; plus what Tesseract read confidently where PP-OCRv6 read no line (or left the line to
-    Tesseract), line by line as Tesseract read it; in our reading order."""
+    """Each PP-OCRv6 line, or the Tesseract words on it when they spell the same letters (Tesseract
+    splits words at the page's own gaps) or Tesseract was clearly surer of them; plus what
+    Tesseract read confidently where PP-OCRv6 read no line (or left the line to Tesseract), line
+    by line as Tesseract read it; in our reading order."""
     claimed: set[int] = set()
     lines = []
     for line in _lines(ppocr.words):
