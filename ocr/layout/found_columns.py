@@ -62,7 +62,7 @@ def _pieces(blocks: list[Box], line: tuple[Word, ...]) -> list[tuple[int | None,
 
 
 def _holders(blocks: list[Box], word: Word) -> set[int]:
-    x, y = word.left + word.width / 2, word.top + word.height / 2
+    x, y = word.centre
     return {i for i, box in enumerate(blocks) if box.left <= x <= box.right and box.top <= y <= box.bottom}
 
 

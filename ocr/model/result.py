@@ -61,6 +61,10 @@ class Word:
     def box(self) -> Box:
         return Box(self.left, self.top, self.left + self.width, self.top + self.height)
 
+    @property
+    def centre(self) -> tuple[float, float]:
+        return self.left + self.width / 2, self.top + self.height / 2
+
 
 @dataclass(frozen=True)
 class Cell:

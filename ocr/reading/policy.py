@@ -178,5 +178,5 @@ def _lies_on(word: Word, line: tuple[Word, ...], space: float) -> bool:
     """True when the word's centre lies on one of the line's words, reaching `space` sideways
     across the gaps between them. Not the line's whole box: a line PP-OCRv6 ordered across two
     rows (a number set above its label) would take in the words of a row it never read."""
-    x, y = word.left + word.width / 2, word.top + word.height / 2
+    x, y = word.centre
     return any(w.top <= y <= w.top + w.height and w.left - space <= x <= w.left + w.width + space for w in line)
