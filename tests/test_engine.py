@@ -254,7 +254,9 @@ def test_a_page_whose_layout_outlasts_its_deadline_is_answered_before_tesseract_
     monkeypatch.setattr(tesseract_api, "LATE_S", 0.0)
     reader = InProcess(str(tessdata_copies), slots=1)
     reader.recognize_words(draw_text(), lang="eng", psm=3, timeout_s=30, dpi=None)  # warm
-    noise = Image.fromarray(np.random.default_rng(0).choice([0, 255], (450, 600)).astype(np.uint8))
+    # 1200x900: Tesseract's layout pass takes about 0.2 s on it, four times the deadline (600x450
+    # took 0.05 s, the deadline itself, and was sometimes read in time)
+    noise = Image.fromarray(np.random.default_rng(0).choice([0, 255], (900, 1200)).astype(np.uint8))
     with pytest.raises(OcrTimeout):
         reader.recognize_words(noise, lang="eng", psm=3, timeout_s=0.05, dpi=None)
     still_reading = [thread for thread in threading.enumerate() if thread.name.startswith("tesseract")]
