@@ -65,6 +65,21 @@ class SlotPool:
         finally:
             _unlock(slot)
 
+    @contextmanager
+    def spare(self) -> Iterator[bool]:
+        """Hold a run slot if one is free now and no run waits for one; yields whether one was
+        taken. For work that only uses a core nobody else wants (docs/decisions/0030)."""
+        slot = None if _waiting(self._line) else _lock_any(self._slots)
+        try:
+            yield slot is not None
+        finally:
+            if slot is not None:
+                _unlock(slot)
+
+    def wanted(self) -> bool:
+        """Whether a run waits in line for a slot: whoever holds a spare one should give it up."""
+        return _waiting(self._line)
+
     def _wait_in_line(self, deadline: float) -> int:
         """A slot's lock, taken once every run that came earlier has one, by the deadline."""
         with _place_in_line(self._line) as place:

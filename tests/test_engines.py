@@ -427,6 +427,115 @@ def test_lines_found_inside_known_boxes_are_left_unread(client):
     assert [w.text for w in rest] == [w.text for w in first + third]
 
 
+def dense_page() -> Image.Image:
+    """Forty lines of print: PP-OCRv6 recognizes them in seven batches, over a second."""
+    return draw_text("\n".join(f"Line {n} of a page read ahead" for n in range(1, 41)), font_px=22).convert("RGB")
+
+
+@pytest.fixture
+def warm_ppocr(client) -> Ppocr:
+    """The module's PP-OCRv6, with a loaded child waiting for a page: the only kind a reading ahead uses."""
+    ppocr = client.application.extensions["engines"].ppocr
+    if not ppocr.children.warm_count():
+        ppocr_words(ppocr, draw_text().convert("RGB"), timeout_s=60)
+    assert ppocr.children.warm_count() == 1
+    return ppocr
+
+
+def test_a_reading_ahead_gives_the_lines_read_lines_gives(warm_ppocr):
+    page = draw_text("First line of print\nSecond line of words\nThird and last line").convert("RGB")
+    ahead = warm_ppocr.read_ahead(page, timeout_s=60, long_side=None, detect_long_side=None, stop=lambda: False)
+    assert ahead is not None
+    assert [line.words for line in ahead] == warm_ppocr.read_lines(page, timeout_s=60)
+    for line in ahead:  # the detector's bounds hold the line's words
+        left, top, right, bottom = line.bounds
+        assert all(left - 1 <= w.left and w.left + w.width <= right + 1 for w in line.words)
+        assert all(top - 1 <= w.top and w.top + w.height <= bottom + 1 for w in line.words)
+
+
+def test_a_reading_ahead_stops_when_told_and_its_child_waits_for_the_next_page(warm_ppocr):
+    told = []
+
+    def stop() -> bool:
+        told.append(time.monotonic())
+        return True
+
+    started = time.monotonic()
+    assert warm_ppocr.read_ahead(dense_page(), timeout_s=60, long_side=None, detect_long_side=None, stop=stop) is None
+    assert told and told[0] - started < 1  # asked while the child was still reading
+    assert warm_ppocr.children.warm_count() == 1  # stopped, not ended
+    assert words_of(" ".join(w.text for w in ppocr_words(warm_ppocr, draw_text().convert("RGB"), timeout_s=60))) == (
+        words_of(SAMPLE_TEXT)
+    )
+
+
+def test_a_reading_ahead_takes_only_a_free_slot_and_a_loaded_child(warm_ppocr):
+    page = draw_text().convert("RGB")
+    fresh = Ppocr(warm_ppocr.slots, ppocr_engine.ChildPool())
+    try:
+        assert fresh.read_ahead(page, timeout_s=60, long_side=None, detect_long_side=None, stop=lambda: False) is None
+        assert fresh.children.warm_count() == 0  # none was started for it
+    finally:
+        fresh.children.close()
+    with warm_ppocr.slots.run(), warm_ppocr.slots.run():  # every PP-OCRv6 slot is busy
+        assert (
+            warm_ppocr.read_ahead(page, timeout_s=60, long_side=None, detect_long_side=None, stop=lambda: False)
+            is None
+        )
+    assert warm_ppocr.children.warm_count() == 1
+
+
+def test_ppocr_reads_beside_tesseract_when_a_core_is_free_and_gives_the_same_words(client, warm_ppocr):
+    """With the second core free, PP-OCRv6 reads the page while Tesseract does; with it busy,
+    after. `best` reads every line either way, so the words are the same."""
+    data = encode(draw_text("Name: Alice Walker\nDate: 12 March 2024\nAccount: 558-201\nAmount due: 48.50"))
+    beside = post_json(client, data, engine="best")
+    with client.application.extensions["engines"].slots.run():  # the other core is busy
+        after = post_json(client, data, engine="best")
+    assert "ppocr_ahead" in beside["timings_ms"] and "ppocr" in beside["timings_ms"]
+    assert "ppocr_ahead" not in after["timings_ms"] and "ppocr" in after["timings_ms"]
+    assert beside["words"] == after["words"] and beside["text"] == after["text"]
+
+
+def test_auto_keeps_tesseracts_sure_lines_from_a_page_read_ahead(client, warm_ppocr):
+    """Read ahead, PP-OCRv6 reads every line; the lines Tesseract read surely are then left to it,
+    as when PP-OCRv6 reads after Tesseract and leaves them unrecognized."""
+    heading_text = "Printed heading of the note"
+    printed = draw_text(heading_text, font_px=36)
+    note = draw_handwriting()
+    page = Image.new("L", (max(printed.width, note.width), printed.height + note.height), 255)
+    page.paste(printed, (0, 0))
+    page.paste(note, (0, printed.height))
+    data = encode(on_page(page))
+    beside = post_json(client, data)
+    with client.application.extensions["engines"].slots.run():
+        after = post_json(client, data)
+    assert "ppocr_ahead" in beside["timings_ms"] and "ppocr_ahead" not in after["timings_ms"]
+    for result in (beside, after):
+        assert result["engine"] == "tesseract+ppocr"
+        heading = [w for w in result["words"] if w["top"] < printed.height]
+        assert " ".join(w["text"] for w in heading) == heading_text
+        assert {w["engine"] for w in heading} == {"tesseract"}
+    assert beside["text"] == after["text"]
+
+
+def test_a_run_that_comes_waiting_takes_the_core_a_page_read_ahead_held(client, warm_ppocr):
+    engines = client.application.extensions["engines"]
+    results: list[dict] = []
+    reader = threading.Thread(target=lambda: results.append(post_json(client, encode(dense_page()), engine="best")))
+    reader.start()
+    deadline = time.monotonic() + 30
+    while warm_ppocr.children.warm_count():  # the child goes to the reading ahead as the page begins
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    with engines.slots.run():  # waits in line: the reading ahead gives its slot up
+        assert reader.is_alive()  # long before the page is read
+    reader.join(60)
+    [result] = results
+    assert "ppocr_ahead" not in result["timings_ms"] and "ppocr" in result["timings_ms"]  # read after Tesseract
+    assert result["text"].split("\n")[0] == "Line 1 of a page read ahead"
+
+
 def test_a_page_osd_turned_upside_down_is_read_by_ppocr_the_right_way_up(client):
     # OSD guesses on handwriting: here its guess is injected, a turn of an upright page by 180 degrees
     upright = on_page(draw_text(SAMPLE_TEXT)).convert("L")
@@ -630,7 +739,8 @@ def test_reads_with_the_network_cut_off(tmp_path):
 def test_ppocr_failing_beside_tesseract_falls_back_to_tesseracts_reading(
     client, handwriting, tesseract_reading_of_handwriting, engine, failure
 ):
-    with mock.patch.object(Ppocr, "read_lines", side_effect=failure) as second:
+    # the child's answer fails, whether PP-OCRv6 read the page beside Tesseract or after it
+    with mock.patch.object(ppocr_engine._Child, "read", side_effect=failure) as second:
         result = post_json(client, handwriting, engine=engine)
     second.assert_called_once()
     assert result["engine"] == "tesseract"
@@ -643,7 +753,7 @@ def test_ppocr_failing_beside_tesseract_falls_back_to_tesseracts_reading(
 def test_auto_leaves_a_page_over_its_budget_to_tesseract_and_says_so(client, handwriting):
     """A budget of nothing: PP-OCRv6 is not started, the page is Tesseract's, the warning says how
     long PP-OCRv6 would have taken and how to wait for it; `best` has no budget."""
-    with mock.patch.object(policy, "PPOCR_BUDGET_S", 0.0), mock.patch.object(Ppocr, "read_lines") as second:
+    with mock.patch.object(policy, "PPOCR_BUDGET_S", 0.0), mock.patch.object(ppocr_engine._Child, "read") as second:
         result = post_json(client, handwriting)
     second.assert_not_called()
     assert result["engine"] == "tesseract"

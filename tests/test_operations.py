@@ -199,7 +199,11 @@ def test_a_page_read_is_counted_with_its_preprocessing_and_tesseract_times(clien
         assert value(after, f"{histogram}_count") == value(before, f"{histogram}_count") + 1
         assert value(after, f"{histogram}_sum") > value(before, f"{histogram}_sum")
     assert value(after, "ocr_slots", pool="ocr") >= 1
-    assert value(after, "ocr_slots_in_use", pool="ocr") == 0
+    # PP-OCRv6's reading ahead on the second core, not wanted here, gives its slot back as it stops
+    deadline = time.monotonic() + 10
+    while value(scrape(client), "ocr_slots_in_use", pool="ocr") != 0:
+        assert time.monotonic() < deadline, "a slot stayed in use after the page was read"
+        time.sleep(0.01)
 
 
 def test_runs_are_gauged_waiting_then_in_use(tmp_path):

@@ -103,3 +103,34 @@ def test_a_run_that_died_in_line_holds_no_one_up(tmp_path):
     with pool.run():
         assert time.monotonic() - started < 1  # the dead run's place was passed over, not waited for
     assert places(tmp_path) == []
+
+
+def test_a_spare_slot_is_one_free_now_that_no_run_waits_for(tmp_path):
+    pool = SlotPool(tmp_path, size=2, queue=2, wait_s=30)
+    with pool.run():
+        with pool.spare() as free:
+            assert free  # the second core
+            with pool.spare() as another:
+                assert not another  # both held: a spare slot is never waited for
+        with pool.spare() as free:
+            assert free  # given back
+    assert not pool.wanted()
+
+
+def test_a_run_that_comes_waiting_is_told_to_whoever_holds_a_spare_slot(tmp_path):
+    pool = SlotPool(tmp_path, size=1, queue=1, wait_s=30)
+    served = threading.Event()
+
+    def newcomer() -> None:
+        with pool.run():
+            served.set()
+
+    with pool.spare() as free:
+        assert free and not pool.wanted()
+        thread = threading.Thread(target=newcomer)
+        thread.start()
+        wait_until(pool.wanted)  # the holder of the spare slot sees it, and gives the slot up
+        assert not served.is_set()
+    thread.join(10)
+    assert served.is_set() and not pool.wanted()
+    assert places(tmp_path) == []

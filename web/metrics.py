@@ -94,7 +94,9 @@ def observe_page(result: PageResult, *, source: str) -> None:
     if result.error is not None:
         return
     PAGES.labels(source, result.engine).inc()
-    for key, histogram in (("preprocess", PREPROCESS_SECONDS), ("ocr", TESSERACT_SECONDS), ("ppocr", PPOCR_SECONDS)):
+    # PP-OCRv6's own time is "ppocr_ahead" where it read beside Tesseract: "ppocr" is then the wait after
+    ppocr = "ppocr_ahead" if "ppocr_ahead" in result.timings_ms else "ppocr"
+    for key, histogram in (("preprocess", PREPROCESS_SECONDS), ("ocr", TESSERACT_SECONDS), (ppocr, PPOCR_SECONDS)):
         if key in result.timings_ms:
             histogram.observe(result.timings_ms[key] / 1000)
 
@@ -118,6 +120,17 @@ class MeteredSlotPool(SlotPool):
             self.in_use.inc()
             stack.callback(self.in_use.dec)
             yield
+
+    @contextmanager
+    def spare(self):
+        with super().spare() as free:
+            if free:
+                self.in_use.inc()
+            try:
+                yield free
+            finally:
+                if free:
+                    self.in_use.dec()
 
 
 class JobsCollector:

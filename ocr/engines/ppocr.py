@@ -5,20 +5,25 @@ and reading page after page. A page past its deadline is stopped by ending its c
 which a thread could not do, and a crash or a dense page's memory stays out of the server.
 """
 
+import contextlib
 import logging
 import os
 import select
+import signal
 import subprocess
 import sys
 import threading
+import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import NamedTuple
 
 from PIL import Image
 
 from ocr.engines import frames
+from ocr.engines.known_lines import Bounds
 from ocr.model.errors import EngineFailure, OcrError, OcrTimeout
 from ocr.model.geometry import Box
 from ocr.model.result import Word
@@ -43,6 +48,8 @@ STARTUP_TIMEOUT_S = 60.0  # loading and warming the models takes seconds; on a c
 # Children kept loaded per server process between pages: one answers at once, more would hold
 # hundreds of MB each; a second page at the same time starts (and then ends) its own.
 WARM_CHILDREN = 1
+# How often a page read ahead asks whether it is still wanted while the child reads it.
+STOP_POLL_S = 0.02
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -59,19 +66,23 @@ class ChildPool:
     def __init__(self) -> None:
         self._idle: list[_Child] = []
         self._lock = threading.Lock()
+        self._closed = False
         weakref.finalize(self, _stop_children, self._idle, self._lock)
 
     def take(self) -> "_Child":
         """A waiting child, or a new one."""
+        return self.take_warm() or _Child()
+
+    def take_warm(self) -> "_Child | None":
+        """A waiting child, or None when none waits."""
         with self._lock:
-            if self._idle:
-                return self._idle.pop()
-        return _Child()
+            return self._idle.pop() if self._idle else None
 
     def keep(self, child: "_Child") -> None:
-        """Keep the child for the next page, or end it when WARM_CHILDREN are already waiting."""
+        """Keep the child for the next page, or end it when WARM_CHILDREN are already waiting or
+        the pool is closed (a page read ahead may end after its server stopped)."""
         with self._lock:
-            if len(self._idle) < WARM_CHILDREN:
+            if not self._closed and len(self._idle) < WARM_CHILDREN:
                 self._idle.append(child)
                 return
         child.stop()
@@ -95,8 +106,17 @@ class ChildPool:
             return len(self._idle)
 
     def close(self) -> None:
-        """End the children waiting for a page."""
+        """End the children waiting for a page, and those that come back from one."""
+        with self._lock:
+            self._closed = True
         _stop_children(self._idle, self._lock)
+
+
+class FoundLine(NamedTuple):
+    """A line PP-OCRv6 found and read: the detector's bounds of it and its words."""
+
+    bounds: Bounds
+    words: tuple[Word, ...]
 
 
 class Ppocr:
@@ -121,18 +141,52 @@ class Ppocr:
         lines are found on the page seen at most `detect_long_side` pixels on its long side and
         recognized on it seen at most `long_side` (each when given; else rapidocr's own bound). A
         line found inside one of `known` (read already) is left out unread."""
-        pixels = _within_aspect(image if image.mode in ("L", "RGB") else image.convert("RGB"))
+        bounds = [(box.left, box.top, box.right, box.bottom) for box in known]
         with self.slots.run():
-            child = self.children.take()
-            try:
-                lines = child.read(
-                    pixels, timeout_s, long_side=long_side, detect_long_side=detect_long_side, known=known
-                )
-            except BaseException:
-                child.stop()
-                raise
-            self.children.keep(child)
-        return [_line_words(line, image.size) for line in lines]
+            lines = self._read(image, timeout_s, long_side, detect_long_side, bounds)
+        assert lines is not None  # only a reading that may be stopped comes back without lines
+        return [line.words for line in lines]
+
+    def read_ahead(
+        self,
+        image: Image.Image,
+        *,
+        timeout_s: float,
+        long_side: int | None,
+        detect_long_side: int | None,
+        stop: Callable[[], bool],
+    ) -> list[FoundLine] | None:
+        """Read every line of `image` as read_lines() does, where one of PP-OCRv6's slots and a
+        loaded child are free now; None when not, or when `stop()` comes true first (checked every
+        STOP_POLL_S). A child is not started for it: loading takes seconds, and cannot be stopped."""
+        with self.slots.spare() as free:
+            child = self.children.take_warm() if free else None
+            if child is None:
+                return None
+            return self._read(image, timeout_s, long_side, detect_long_side, [], child=child, stop=stop)
+
+    def _read(
+        self,
+        image: Image.Image,
+        timeout_s: float,
+        long_side: int | None,
+        detect_long_side: int | None,
+        known: Sequence[Bounds],
+        *,
+        child: "_Child | None" = None,
+        stop: Callable[[], bool] | None = None,
+    ) -> list[FoundLine] | None:
+        """`child`'s reading of `image` (else a child from the pool's), in one of this engine's
+        slots: the child comes back to the pool unless it failed."""
+        pixels = _within_aspect(image if image.mode in ("L", "RGB") else image.convert("RGB"))
+        child = child or self.children.take()
+        try:
+            lines = child.read(pixels, timeout_s, long_side, detect_long_side, known, stop=stop)
+        except BaseException:
+            child.stop()
+            raise
+        self.children.keep(child)
+        return None if lines is None else [_found_line(line, image.size) for line in lines]
 
 
 def _stop_children(children: list["_Child"], lock: threading.Lock) -> None:
@@ -179,32 +233,43 @@ class _Child:
         self,
         image: Image.Image,
         timeout_s: float,
+        long_side: int | None,
+        detect_long_side: int | None,
+        known: Sequence[Bounds],
         *,
-        long_side: int | None = None,
-        detect_long_side: int | None = None,
-        known: Sequence[Box] = (),
-    ) -> list:
-        bounds = [(box.left, box.top, box.right, box.bottom) for box in known]
-        request = (image.mode, image.size, image.tobytes(), long_side, detect_long_side, bounds)
+        stop: Callable[[], bool] | None = None,
+    ) -> list | None:
+        """The child's lines of `image`; None when `stop()` came true and the child stopped first."""
+        request = (image.mode, image.size, image.tobytes(), long_side, detect_long_side, list(known))
         try:
             frames.write(self.process.stdin, request)
         except OSError as e:
             raise EngineFailure(f"PP-OCRv6 stopped unexpectedly: {e}") from e
-        status, lines = self._answer(timeout_s, "reading with PP-OCRv6")
+        status, *lines = self._answer(timeout_s, "reading with PP-OCRv6", stop=stop)
+        if status == "stopped":
+            return None
         if status != "ok":
-            raise EngineFailure(f"PP-OCRv6 failed: {lines}")
-        return lines
+            raise EngineFailure(f"PP-OCRv6 failed: {lines[0]}")
+        return lines[0]
 
-    def _answer(self, timeout_s: float, what: str) -> tuple:
-        ready, _, _ = select.select([self.process.stdout], [], [], timeout_s)
-        if not ready:
-            raise OcrTimeout(
-                f"{what} took longer than {timeout_s:g} s and was stopped; send a smaller or clearer image"
-            )
+    def _answer(self, timeout_s: float, what: str, *, stop: Callable[[], bool] | None = None) -> tuple:
+        """The child's next answer, within `timeout_s`; the child is asked to stop the page
+        (SIGUSR1, which it checks between batches of lines) once `stop()` comes true."""
+        deadline = time.monotonic() + timeout_s
+        asked = stop is None
+        while not select.select([self.process.stdout], [], [], _wait_s(deadline, polling=not asked))[0]:
+            if time.monotonic() >= deadline:
+                raise OcrTimeout(
+                    f"{what} took longer than {timeout_s:g} s and was stopped; send a smaller or clearer image"
+                )
+            if not asked and stop is not None and stop():
+                with contextlib.suppress(ProcessLookupError):  # ended meanwhile: its answer says how
+                    self.process.send_signal(signal.SIGUSR1)
+                asked = True
         answer = frames.read(self.process.stdout)
         if answer is None:
             raise EngineFailure(f"PP-OCRv6 stopped unexpectedly (exit code {self.process.wait()})")
-        assert isinstance(answer, tuple)  # the child answers ("ready",), ("ok", lines) or ("error", what)
+        assert isinstance(answer, tuple)  # ("ready",), ("ok", lines), ("stopped",) or ("error", what)
         return answer
 
     def stop(self) -> None:
@@ -214,13 +279,18 @@ class _Child:
         self.process.stdout.close()
 
 
-def _line_words(line: tuple, size: tuple[int, int]) -> tuple[Word, ...]:
+def _wait_s(deadline: float, *, polling: bool) -> float:
+    left = max(0.0, deadline - time.monotonic())
+    return min(left, STOP_POLL_S) if polling else left
+
+
+def _found_line(line: tuple, size: tuple[int, int]) -> FoundLine:
     quad, text, score, words = line
     if not words and text.strip():  # no word boxes for this line: spread its words over the line by length
         words = _spread(text, score, *_bounds(quad, size))
-    return tuple(
-        _joined_punctuation([_word(text, score, _bounds(box, size)) for text, score, box in words if text.strip()])
-    )
+    xs, ys = [p[0] for p in quad], [p[1] for p in quad]
+    read = [_word(text, score, _bounds(box, size)) for text, score, box in words if text.strip()]
+    return FoundLine((min(xs), min(ys), max(xs), max(ys)), tuple(_joined_punctuation(read)))
 
 
 def _bounds(quad, size: tuple[int, int]) -> tuple[int, int, int, int]:

@@ -7,6 +7,7 @@ past its deadline by ending the process, and keeps a dense page's memory out of 
 
 import contextlib
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from typing import BinaryIO
@@ -21,8 +22,7 @@ from rapidocr.utils.output import RapidOCROutput
 from rapidocr.utils.process_img import map_boxes_to_original, reduce_max_side
 
 from ocr.engines import frames
-
-Bounds = tuple[float, float, float, float]  # left, top, right, bottom
+from ocr.engines.known_lines import Bounds, within
 
 PARAMS = {
     # The bundled 180-degree classifier turned long typewritten lines into junk; the server
@@ -94,7 +94,7 @@ def _detected_and_recognized(engine: RapidOCR, image: Image.Image, known: Sequen
     assert detected.boxes is not None and detected.scores is not None  # detect_and_crop found lines
     height, width = original.shape[:2]
     placed = map_boxes_to_original(detected.boxes.copy(), record, height, width)
-    wanted = [i for i, quad in enumerate(placed) if not any(_inside(quad, bounds) for bounds in known)]
+    wanted = [i for i, quad in enumerate(placed) if not within(_bounds(quad), known)]
     if not wanted:
         return RapidOCROutput()
     detected.boxes, detected.scores = detected.boxes[wanted], [detected.scores[i] for i in wanted]
@@ -141,10 +141,41 @@ def _shrinking_detector(engine: RapidOCR) -> _ShrinkingDetector:
     return detector
 
 
-def _inside(quad: np.ndarray, bounds: Bounds) -> bool:
-    left, top, right, bottom = bounds
+def _bounds(quad: np.ndarray) -> Bounds:
     xs, ys = quad[:, 0], quad[:, 1]
-    return bool(xs.min() >= left and xs.max() <= right and ys.min() >= top and ys.max() <= bottom)
+    return float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max())
+
+
+class Stopped(Exception):
+    """The server asked the child to stop the page it is reading (with SIGUSR1)."""
+
+
+class _StopFlag:
+    """Set by SIGUSR1, cleared as each page begins: the server stops a page it read ahead once it
+    knows the page is not needed, and the child, rather than ending, waits for the next."""
+
+    def __init__(self) -> None:
+        self.asked = False
+        signal.signal(signal.SIGUSR1, self._ask)
+
+    def _ask(self, signum: int, frame: object) -> None:
+        self.asked = True
+
+    def check(self) -> None:
+        if self.asked:
+            raise Stopped
+
+
+class _StoppableSession:
+    """rapidocr's recognition session, checking the stop flag before each batch of lines: a
+    dense page's recognition takes seconds, a batch a tenth of one."""
+
+    def __init__(self, session: object, flag: _StopFlag) -> None:
+        self.session, self.flag = session, flag
+
+    def __call__(self, batch: np.ndarray) -> object:
+        self.flag.check()
+        return self.session(batch)  # type: ignore[operator]
 
 
 def _warm_up_page() -> Image.Image:
@@ -163,15 +194,22 @@ def main() -> None:
 
 def serve(engine: RapidOCR, requests: BinaryIO, answers: BinaryIO) -> None:
     read(engine, _warm_up_page())  # rapidocr loads its models on first use: load them before any page waits
+    stop = _StopFlag()
+    recognizer = engine._load_rec_model()  # loaded by the warm-up
+    recognizer.session = _StoppableSession(recognizer.session, stop)
     frames.write(answers, ("ready",))
     while (request := frames.read(requests)) is not None:
         # the server sends (mode, size, pixels, long_side, detect_long_side, known): _Child.read
         assert isinstance(request, tuple)
+        # a stop asked before this page began was meant for the one before, which ended anyway
+        stop.asked = False
         mode, size, pixels, long_side, detect_long_side, known = request
-        answer: tuple[str, object]  # ("ok", lines) or ("error", what failed)
+        answer: tuple[str, ...] | tuple[str, object]  # ("ok", lines), ("stopped",) or ("error", what failed)
         try:
             page = Image.frombytes(mode, size, pixels)
             answer = ("ok", read(engine, page, long_side, known, detect_long_side))
+        except Stopped:
+            answer = ("stopped",)
         except Exception as e:  # noqa: BLE001 - any failure is reported to the server, which stays up
             answer = ("error", f"{type(e).__name__}: {e}")
         frames.write(answers, answer)

@@ -30,7 +30,11 @@ Reader = TypeAliasType(
 Timings = TypeAliasType(
     "Timings",
     Annotated[
-        dict[str, int], Schema(description="Milliseconds spent on each stage: decode, preprocess, ocr, ppocr, total...")
+        dict[str, int],
+        Schema(
+            description="Milliseconds spent on each stage: decode, preprocess, ocr, ppocr, total...;"
+            " ppocr_ahead where PP-OCRv6 read beside Tesseract (ppocr is then the wait for it after)"
+        ),
     ],
 )
 Confidence = Annotated[float, Schema(minimum=0, maximum=100)]

@@ -1,12 +1,13 @@
 """PP-OCRv6's reading of a page: its lines put in reading order and its boxes fitted to the ink,
 read smaller where the page looks handwritten and also unturned where OSD turned it."""
 
+from collections.abc import Sequence
 from dataclasses import replace
+from typing import Protocol
 
 import numpy as np
 from PIL import Image
 
-from ocr.engines.ppocr import Ppocr
 from ocr.input.images import DecodedImage
 from ocr.layout import columns
 from ocr.model.geometry import Box
@@ -30,8 +31,22 @@ PPOCR_X_HEIGHT_PX, DETECT_X_HEIGHT_PX, MIN_LONG_SIDE = 14.0, 7.0, 1280
 DEFAULT_LONG_SIDE = 2000
 
 
+class LineReader(Protocol):
+    """PP-OCRv6 (ocr.engines.ppocr.Ppocr), or its reading of a page begun ahead (read_ahead.ReadAhead)."""
+
+    def read_lines(
+        self,
+        image: Image.Image,
+        *,
+        timeout_s: float,
+        long_side: int | None = None,
+        detect_long_side: int | None = None,
+        known: Sequence[Box] = (),
+    ) -> list[tuple[Word, ...]]: ...
+
+
 def read_with_ppocr(
-    ppocr: Ppocr,
+    ppocr: LineReader,
     prepared: Prepared,
     decoded: DecodedImage,
     *,
@@ -44,7 +59,7 @@ def read_with_ppocr(
     the lines it finds inside `known` (boxes on `prepared.image` of lines read already). Where OSD
     turned the page, the page is also read unturned, and the reading with more confident letters
     kept: OSD guesses on handwriting, and PP-OCRv6 reads little upside down."""
-    long_side, detect_long_side = _long_sides(prepared, handwritten=handwritten)
+    long_side, detect_long_side = long_sides(prepared, handwritten=handwritten)
     readings = [
         (
             page,
@@ -67,12 +82,12 @@ def read_with_ppocr(
 def megapixels_read(prepared: Prepared, *, handwritten: bool) -> float:
     """How many megapixels PP-OCRv6's detector will see of the page: its work grows with them."""
     width, height = prepared.image.size
-    _, detect_long_side = _long_sides(prepared, handwritten=handwritten)
+    _, detect_long_side = long_sides(prepared, handwritten=handwritten)
     shrink = min(1.0, (detect_long_side or DEFAULT_LONG_SIDE) / max(width, height))
     return width * height * shrink * shrink / 1e6
 
 
-def _long_sides(prepared: Prepared, *, handwritten: bool) -> tuple[int | None, int | None]:
+def long_sides(prepared: Prepared, *, handwritten: bool) -> tuple[int | None, int | None]:
     """The long sides to recognize and to find the page's lines at; None for as it is."""
     if handwritten:
         return HANDWRITING_LONG_SIDE, HANDWRITING_LONG_SIDE
@@ -91,7 +106,7 @@ def _print_long_side(prepared: Prepared, x_height: float) -> int | None:
 
 
 def ppocr_words(
-    ppocr: Ppocr,
+    ppocr: LineReader,
     image: Image.Image,
     *,
     timeout_s: float,
