@@ -469,6 +469,46 @@ def test_a_reading_ahead_stops_when_told_and_its_child_waits_for_the_next_page(w
     )
 
 
+def test_a_page_waits_for_the_child_stopping_a_reading_ahead_rather_than_loading_another(warm_ppocr):
+    before = ppocr_children()
+    told = threading.Event()
+
+    def stop() -> bool:
+        told.set()
+        return True
+
+    # lines looked for on a page 4000 px long: the detector's one step takes a second or more
+    page = dense_page()
+    page = page.resize((page.width * 4000 // page.height, 4000))
+    ahead = threading.Thread(
+        target=warm_ppocr.read_ahead,
+        args=(page,),
+        kwargs={"timeout_s": 60, "long_side": 4000, "detect_long_side": 4000, "stop": stop},
+    )
+    ahead.start()
+    assert told.wait(30)
+    time.sleep(0.05)  # the child is sent its signal as stop() answers; it is still in the detector's step
+    seen, reading = set(), threading.Event()
+    reading.set()
+
+    def watch() -> None:
+        while reading.is_set():
+            seen.update(ppocr_children())
+            time.sleep(0.01)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        words = ppocr_words(warm_ppocr, draw_text().convert("RGB"), timeout_s=60)
+    finally:
+        reading.clear()
+        watcher.join(10)
+    ahead.join(30)
+    assert words_of(" ".join(w.text for w in words)) == words_of(SAMPLE_TEXT)
+    assert seen == before  # read by the child that stopped: none was loaded for it
+    assert warm_ppocr.children.warm_count() == 1
+
+
 def test_a_reading_ahead_takes_only_a_free_slot_and_a_loaded_child(warm_ppocr):
     page = draw_text().convert("RGB")
     fresh = Ppocr(warm_ppocr.slots, ppocr_engine.ChildPool())

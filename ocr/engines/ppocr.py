@@ -48,8 +48,10 @@ STARTUP_TIMEOUT_S = 60.0  # loading and warming the models takes seconds; on a c
 # Children kept loaded per server process between pages: one answers at once, more would hold
 # hundreds of MB each; a second page at the same time starts (and then ends) its own.
 WARM_CHILDREN = 1
-# How often a page read ahead asks whether it is still wanted while the child reads it.
-STOP_POLL_S = 0.02
+# How often a page read ahead asks whether it is still wanted while the child reads it, and how
+# long a page waits for a child that was told to stop one (it finishes the model step it is in)
+# rather than loading another.
+STOP_POLL_S, STOPPING_WAIT_S = 0.02, 5.0
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -65,26 +67,51 @@ class ChildPool:
 
     def __init__(self) -> None:
         self._idle: list[_Child] = []
+        self._lent: set[_Child] = set()
         self._lock = threading.Lock()
+        self._returned = threading.Condition(self._lock)
         self._closed = False
         weakref.finalize(self, _stop_children, self._idle, self._lock)
 
     def take(self) -> "_Child":
-        """A waiting child, or a new one."""
-        return self.take_warm() or _Child()
+        """A waiting child, or a new one. Where none waits but one is stopping a page read ahead,
+        that one, once back (at most STOPPING_WAIT_S): loading another takes seconds."""
+        with self._returned:
+            self._returned.wait_for(
+                lambda: self._idle or not any(child.stopping for child in self._lent), STOPPING_WAIT_S
+            )
+        child = self.take_warm()
+        if child is None:
+            child = _Child()
+            with self._lock:
+                self._lent.add(child)
+        return child
 
     def take_warm(self) -> "_Child | None":
         """A waiting child, or None when none waits."""
         with self._lock:
-            return self._idle.pop() if self._idle else None
+            if not self._idle:
+                return None
+            child = self._idle.pop()
+            self._lent.add(child)
+            return child
 
     def keep(self, child: "_Child") -> None:
         """Keep the child for the next page, or end it when WARM_CHILDREN are already waiting or
         the pool is closed (a page read ahead may end after its server stopped)."""
-        with self._lock:
+        with self._returned:
+            self._lent.discard(child)
+            self._returned.notify_all()
             if not self._closed and len(self._idle) < WARM_CHILDREN:
                 self._idle.append(child)
                 return
+        child.stop()
+
+    def discard(self, child: "_Child") -> None:
+        """End a child that failed."""
+        with self._returned:
+            self._lent.discard(child)
+            self._returned.notify_all()
         child.stop()
 
     def prestart(self) -> None:
@@ -183,7 +210,7 @@ class Ppocr:
         try:
             lines = child.read(pixels, timeout_s, long_side, detect_long_side, known, stop=stop)
         except BaseException:
-            child.stop()
+            self.children.discard(child)
             raise
         self.children.keep(child)
         return None if lines is None else [_found_line(line, image.size) for line in lines]
@@ -215,6 +242,7 @@ class _Child:
     """One child process with the model loaded, reading one page at a time."""
 
     def __init__(self):
+        self.stopping = False  # told to stop the page it reads, and not yet answered
         env = {**os.environ, "OMP_NUM_THREADS": "1"}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "ocr.engines.ppocr_child"],
@@ -265,7 +293,8 @@ class _Child:
             if not asked and stop is not None and stop():
                 with contextlib.suppress(ProcessLookupError):  # ended meanwhile: its answer says how
                     self.process.send_signal(signal.SIGUSR1)
-                asked = True
+                asked = self.stopping = True
+        self.stopping = False
         answer = frames.read(self.process.stdout)
         if answer is None:
             raise EngineFailure(f"PP-OCRv6 stopped unexpectedly (exit code {self.process.wait()})")
