@@ -7,6 +7,7 @@ has read the page, the lines inside the ones it read surely are dropped, as the 
 before recognizing them when it reads the page after Tesseract.
 """
 
+import contextlib
 import threading
 import time
 from collections.abc import Sequence
@@ -49,9 +50,18 @@ class ReadAhead:
         self._thread.start()
 
     def _read(self) -> None:
-        with self.slots.spare() as free:
-            if not free:
+        with contextlib.ExitStack() as core:
+            if not core.enter_context(self.slots.spare()):
                 return
+
+            def stop() -> bool:
+                """True once the reading is not wanted; the core is then given back at once,
+                while the child ends the model step it is in (a detection takes up to a second)."""
+                if not (self._stopped.is_set() or self.slots.wanted()):
+                    return False
+                core.close()
+                return True
+
             long_side, detect_long_side = self.sizes
             started = time.perf_counter()
             try:
@@ -60,7 +70,7 @@ class ReadAhead:
                     timeout_s=self._timeout_s,
                     long_side=long_side,
                     detect_long_side=detect_long_side,
-                    stop=lambda: self._stopped.is_set() or self.slots.wanted(),
+                    stop=stop,
                 )
             except OcrError as e:  # told when the reading is asked for, as the engine would tell it
                 self._error = e
