@@ -146,7 +146,7 @@ def _bounds(quad: np.ndarray) -> Bounds:
     return float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max())
 
 
-class Stopped(Exception):
+class _Stopped(Exception):
     """The server asked the child to stop the page it is reading (with SIGUSR1)."""
 
 
@@ -163,7 +163,7 @@ class _StopFlag:
 
     def check(self) -> None:
         if self.asked:
-            raise Stopped
+            raise _Stopped
 
 
 class _StoppableSession:
@@ -208,7 +208,7 @@ def serve(engine: RapidOCR, requests: BinaryIO, answers: BinaryIO) -> None:
         try:
             page = Image.frombytes(mode, size, pixels)
             answer = ("ok", read(engine, page, long_side, known, detect_long_side))
-        except Stopped:
+        except _Stopped:
             answer = ("stopped",)
         except Exception as e:  # noqa: BLE001 - any failure is reported to the server, which stays up
             answer = ("error", f"{type(e).__name__}: {e}")
