@@ -187,10 +187,9 @@ class Ppocr:
         loaded child are free now; None when not, or when `stop()` comes true first (checked every
         STOP_POLL_S). A child is not started for it: loading takes seconds, and cannot be stopped."""
         with self.slots.spare() as free:
-            child = self.children.take_warm() if free else None
-            if child is None:
+            if not free:
                 return None
-            return self._read(image, timeout_s, long_side, detect_long_side, [], child=child, stop=stop)
+            return self._read(image, timeout_s, long_side, detect_long_side, [], warm_only=True, stop=stop)
 
     def _read(
         self,
@@ -200,13 +199,15 @@ class Ppocr:
         detect_long_side: int | None,
         known: Sequence[Bounds],
         *,
-        child: "_Child | None" = None,
+        warm_only: bool = False,
         stop: Callable[[], bool] | None = None,
     ) -> list[FoundLine] | None:
-        """`child`'s reading of `image` (else a child from the pool's), in one of this engine's
-        slots: the child comes back to the pool unless it failed."""
+        """A child's reading of `image`, in one of this engine's slots (None when `warm_only` and
+        no loaded child waits): the child comes back to the pool unless it failed."""
         pixels = _within_aspect(image if image.mode in ("L", "RGB") else image.convert("RGB"))
-        child = child or self.children.take()
+        child = self.children.take_warm() if warm_only else self.children.take()
+        if child is None:
+            return None
         try:
             lines = child.read(pixels, timeout_s, long_side, detect_long_side, known, stop=stop)
         except BaseException:
