@@ -76,8 +76,16 @@ PAGE_HEIGHT = 760
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    """The default server, both engines on, PP-OCRv6 kept warm by the tests' pool."""
-    config = {"TESTING": True, "SLOT_DIR": str(tmp_path_factory.mktemp("slots")), "TIMEOUT_S": 60}
+    """The default server, both engines on, PP-OCRv6 kept warm by the tests' pool; two OCR runs
+    and two PP-OCRv6 readings at once, whatever the machine's cores, so a page has a core to read
+    ahead on."""
+    config = {
+        "TESTING": True,
+        "SLOT_DIR": str(tmp_path_factory.mktemp("slots")),
+        "TIMEOUT_S": 60,
+        "CONCURRENCY": 2,
+        "PPOCR_CONCURRENCY": 2,
+    }
     app = create_app(config, ppocr_children=PPOCR_POOL)
     return app.test_client()
 

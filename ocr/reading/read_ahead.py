@@ -89,7 +89,7 @@ class ReadAhead:
         and was not stopped; else from the engine, once the reading ahead has ended."""
         if image is not self.image or (long_side, detect_long_side) != self.sizes:
             self.stop()
-        self._thread.join()  # a stopped reading ends within a batch of lines
+        self._thread.join()  # stopped, it ends with the model step it is in; its child then waits for this reading
         if not self._stopped.is_set() and self._error is not None:
             raise self._error
         if not self._stopped.is_set() and self._lines is not None:
