@@ -23,7 +23,7 @@ from typing import NamedTuple
 from PIL import Image
 
 from ocr.engines import frames
-from ocr.engines.known_lines import Bounds
+from ocr.engines.known_lines import Bounds, bounds_of, quad_bounds
 from ocr.model.errors import EngineFailure, OcrError, OcrTimeout
 from ocr.model.geometry import Box
 from ocr.model.result import Word
@@ -168,9 +168,8 @@ class Ppocr:
         lines are found on the page seen at most `detect_long_side` pixels on its long side and
         recognized on it seen at most `long_side` (each when given; else rapidocr's own bound). A
         line found inside one of `known` (read already) is left out unread."""
-        bounds = [(box.left, box.top, box.right, box.bottom) for box in known]
         with self.slots.run():
-            lines = self._read(image, timeout_s, long_side, detect_long_side, bounds)
+            lines = self._read(image, timeout_s, long_side, detect_long_side, bounds_of(known))
         assert lines is not None  # only a reading that may be stopped comes back without lines
         return [line.words for line in lines]
 
@@ -318,9 +317,8 @@ def _found_line(line: tuple, size: tuple[int, int]) -> FoundLine:
     quad, text, score, words = line
     if not words and text.strip():  # no word boxes for this line: spread its words over the line by length
         words = _spread(text, score, *_bounds(quad, size))
-    xs, ys = [p[0] for p in quad], [p[1] for p in quad]
     read = [_word(text, score, _bounds(box, size)) for text, score, box in words if text.strip()]
-    return FoundLine((min(xs), min(ys), max(xs), max(ys)), tuple(_joined_punctuation(read)))
+    return FoundLine(quad_bounds(quad), tuple(_joined_punctuation(read)))
 
 
 def _bounds(quad, size: tuple[int, int]) -> tuple[int, int, int, int]:

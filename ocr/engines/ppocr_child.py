@@ -22,7 +22,7 @@ from rapidocr.utils.output import RapidOCROutput
 from rapidocr.utils.process_img import map_boxes_to_original, reduce_max_side
 
 from ocr.engines import frames
-from ocr.engines.known_lines import Bounds, within
+from ocr.engines.known_lines import Bounds, quad_bounds, within
 
 PARAMS = {
     # The bundled 180-degree classifier turned long typewritten lines into junk; the server
@@ -94,7 +94,7 @@ def _detected_and_recognized(engine: RapidOCR, image: Image.Image, known: Sequen
     assert detected.boxes is not None and detected.scores is not None  # detect_and_crop found lines
     height, width = original.shape[:2]
     placed = map_boxes_to_original(detected.boxes.copy(), record, height, width)
-    wanted = [i for i, quad in enumerate(placed) if not within(_bounds(quad), known)]
+    wanted = [i for i, quad in enumerate(placed) if not within(quad_bounds(quad), known)]
     if not wanted:
         return RapidOCROutput()
     detected.boxes, detected.scores = detected.boxes[wanted], [detected.scores[i] for i in wanted]
@@ -139,11 +139,6 @@ def _shrinking_detector(engine: RapidOCR) -> _ShrinkingDetector:
         # rapidocr types the attribute as its lazily loaded detector; it calls whatever it holds
         engine.text_det = detector  # type: ignore[assignment]
     return detector
-
-
-def _bounds(quad: np.ndarray) -> Bounds:
-    xs, ys = quad[:, 0], quad[:, 1]
-    return float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max())
 
 
 class _Stopped(Exception):

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from PIL import Image
 
-from ocr.engines.known_lines import within
+from ocr.engines.known_lines import bounds_of, within
 from ocr.engines.ppocr import FoundLine, Ppocr
 from ocr.model.errors import OcrError
 from ocr.model.geometry import Box
@@ -90,12 +90,13 @@ class ReadAhead:
         if image is not self.image or (long_side, detect_long_side) != self.sizes:
             self.stop()
         self._thread.join()  # stopped, it ends with the model step it is in; its child then waits for this reading
-        if not self._stopped.is_set() and self._error is not None:
-            raise self._error
-        if not self._stopped.is_set() and self._lines is not None:
-            self.served_ms = self._ms
-            bounds = [(box.left, box.top, box.right, box.bottom) for box in known]
-            return [line.words for line in self._lines if not within(line.bounds, bounds)]
+        if not self._stopped.is_set():
+            if self._error is not None:
+                raise self._error
+            if self._lines is not None:
+                self.served_ms = self._ms
+                bounds = bounds_of(known)
+                return [line.words for line in self._lines if not within(line.bounds, bounds)]
         return self.ppocr.read_lines(
             image, timeout_s=timeout_s, long_side=long_side, detect_long_side=detect_long_side, known=known
         )
